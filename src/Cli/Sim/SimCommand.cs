@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Preconfig.Cli.Sim;
+
+/// <summary><c>preconfig sim new|dirty|sysfs|dump</c>: simulated machines.</summary>
+internal static class SimCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("sim", "Simulated machines: make one from a dump, dirty it, write it as sysfs or lspci text");
+        return command;
+    }
+}

@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace Preconfig.Cli;
+
+/// <summary>Every verb of the command line, in the order --help lists them.</summary>
+internal static class Verbs
+{
+    public static IEnumerable<Command> All() =>
+    [
+        Demo.DemoCommand.Create(),
+        Sim.SimCommand.Create(),
+    ];
+}

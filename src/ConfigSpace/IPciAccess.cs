@@ -1,0 +1,42 @@
+namespace Preconfig.ConfigSpace;
+
+/// <summary>
+/// A machine's PCI functions behind one narrow boundary, in the manner of dotnet/iot's GpioDriver: sysfs (the real
+/// <c>/sys/bus/pci</c> or a sysfs-shaped temp tree) and the simulator implement it; capture, replay and inspection
+/// never know which one they talk to.
+/// </summary>
+public interface IPciAccess
+{
+    /// <summary>Where the functions come from, for messages ("sysfs:/sys/bus/pci", "sim:machine.json").</summary>
+    string Description { get; }
+
+    /// <summary>The functions present now, in address order.</summary>
+    IReadOnlyList<PciAddress> EnumerateFunctions();
+
+    /// <summary>Opens a function's configuration space. Throws <see cref="DeviceRemovedException"/> if it is gone.</summary>
+    IConfigSpace Open(PciAddress address);
+
+    /// <summary>What the kernel knows of the function beyond config space: driver, reset methods, BAR resources.</summary>
+    PciFunctionInfo Describe(PciAddress address);
+
+    /// <summary>
+    /// Asks for a reset by <paramref name="method"/> (one of <see cref="PciFunctionInfo.ResetMethods"/>: "flr", "bus",
+    /// "pm" ...). Returns what the backend reported; whether the reset took effect must be checked in config space.
+    /// </summary>
+    ResetRequestResult RequestReset(PciAddress address, string method);
+}
+
+/// <summary>Information sysfs holds next to config space.</summary>
+public sealed record PciFunctionInfo(string? Driver, IReadOnlyList<string> ResetMethods, IReadOnlyList<BarResource> Resources)
+{
+    public static readonly PciFunctionInfo Unknown = new(null, [], []);
+}
+
+/// <summary>One line of sysfs <c>resource</c>: a BAR (0..5), the expansion ROM (6) or a bridge window (7..).</summary>
+public readonly record struct BarResource(int Index, ulong Start, ulong End, ulong Flags)
+{
+    public ulong Size => End >= Start && (Start != 0 || End != 0) ? End - Start + 1 : 0;
+}
+
+/// <summary>What the reset request returned (not whether it worked).</summary>
+public sealed record ResetRequestResult(bool Reported, string Status);
