@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the two initramfs images of the end-to-end test from the fetched cache and dist/preconfig:
+#   WORK/capture-base.gz : the kdump initramfs: busybox, preconfig + its boot script installed by the REAL
+#                          initramfs-tools hook (packaging/initramfs-tools/hooks/preconfig, run with the real
+#                          hook-functions), setpci/lspci, e1000e.ko, vmcmp, /init = guest/capture-init
+#   WORK/first.gz        : the first kernel's initramfs: the same tools, kexec, the kernel image and capture-base.gz
+# Usage: mkimages.sh CACHE WORK.  Prints size figures as "E2E-SIZE key=value" lines.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cache=$1; work=$2
+kver=$(cat "$cache/kernel/version")
+kmod="$cache/kernel/lib/modules/$kver/kernel"
+mkdir -p "$work"
+
+# Merged-/usr skeleton, busybox with its applet links, /dev/console for the kernel's first open.
+skeleton() {
+  local d=$1
+  rm -rf "$d"; mkdir -p "$d"/{usr/bin,usr/sbin,usr/lib/x86_64-linux-gnu,usr/lib64,proc,sys,dev,run,tmp,etc,e2e,scripts/init-top}
+  ln -s usr/bin "$d/bin"; ln -s usr/sbin "$d/sbin"; ln -s usr/lib "$d/lib"; ln -s usr/lib64 "$d/lib64"
+  cp /bin/busybox "$d/usr/bin/busybox"
+  for a in $(/bin/busybox --list); do [ -e "$d/usr/bin/$a" ] || ln -s busybox "$d/usr/bin/$a"; done
+  mknod -m 600 "$d/dev/console" c 5 1
+  mknod -m 666 "$d/dev/null" c 1 3
+}
+
+# Copies binary $2 to $1/$3 and every library ldd lists (LD_LIBRARY_PATH may point into the cache).
+add_exec() {
+  local d=$1 src=$2 dst=$3 lib
+  mkdir -p "$d/$(dirname "$dst")"
+  cp "$src" "$d/$dst"
+  for lib in $(ldd "$src" | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
+    case "$lib" in
+      */ld-linux-x86-64.so.2) cp -L "$lib" "$d/usr/lib64/" ;;
+      *) cp -L "$lib" "$d/usr/lib/x86_64-linux-gnu/" ;;
+    esac
+  done
+}
+
+# Runs the real initramfs-tools hook from packaging/ into $1, against the build tree.
+run_hook() {
+  local d=$1
+  mkdir -p "$work/boot-src"
+  cp "$repo/packaging/lib/preconfig-boot" "$work/boot-src/preconfig-boot"
+  DESTDIR=$d verbose=n \
+    PRECONFIG_HOOK_FUNCTIONS="$cache/itools/usr/share/initramfs-tools/hook-functions" \
+    PRECONFIG_SRC_BIN="$repo/dist/preconfig" PRECONFIG_SRC_BOOT="$work/boot-src/preconfig-boot" \
+    PRECONFIG_SRC_ETC="$work/no-etc" \
+    sh "$repo/packaging/initramfs-tools/hooks/preconfig"
+  cp "$repo/packaging/initramfs-tools/scripts/init-top/preconfig" "$d/scripts/init-top/preconfig"
+}
+
+pack() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6) > "$2"; }
+
+common() {
+  local d=$1
+  skeleton "$d"
+  add_exec "$d" /usr/bin/setpci /usr/bin/setpci
+  add_exec "$d" /usr/bin/lspci /usr/bin/lspci
+  add_exec "$d" "$work/vmcmp" /usr/bin/vmcmp
+  mkdir -p "$d/usr/lib/modules"
+  cp "$kmod/drivers/net/ethernet/intel/e1000e/e1000e.ko" "$d/usr/lib/modules/e1000e.ko"
+  cp "$here/guest/lib.sh" "$d/e2e/lib.sh"
+  run_hook "$d"
+}
+
+cc -O2 -Wall -o "$work/vmcmp" "$here/guest/vmcmp.c"
+
+# What the hook and the binary add to an initramfs, measured on their own.
+rm -rf "$work/hook-only"; mkdir -p "$work/hook-only/scripts/init-top"
+run_hook "$work/hook-only"
+pack "$work/hook-only" "$work/hook-only.gz"
+echo "E2E-SIZE hook_files_bytes=$(find "$work/hook-only" -type f -printf '%s\n' | awk '{s+=$1} END {print s}') hook_cpio_gz_bytes=$(stat -c %s "$work/hook-only.gz") hook_files=$(cd "$work/hook-only" && find . -type f | sort | tr '\n' ' ')"
+
+common "$work/capture"
+cp "$here/guest/capture-init" "$work/capture/init"
+[ -f "$here/guest/reset-nic.policy" ] && cp "$here/guest/reset-nic.policy" "$work/capture/e2e/reset-nic.policy"
+pack "$work/capture" "$work/capture-base.gz"
+
+common "$work/first"
+cp "$here/guest/first-init" "$work/first/init"
+LD_LIBRARY_PATH="$cache/kexec/usr/lib/x86_64-linux-gnu" add_exec "$work/first" "$cache/kexec/sbin/kexec" /usr/sbin/kexec
+cp "$cache/kernel/boot/vmlinuz-$kver" "$work/first/vmlinuz"
+cp "$work/capture-base.gz" "$work/first/capture-base.gz"
+pack "$work/first" "$work/first.gz"
+cp "$cache/kernel/boot/vmlinuz-$kver" "$work/vmlinuz"
+echo "E2E-SIZE capture_base_gz_bytes=$(stat -c %s "$work/capture-base.gz") first_gz_bytes=$(stat -c %s "$work/first.gz")"
