@@ -59,8 +59,12 @@ dirty() {
     il=$(setpci -s "$a" INTERRUPT_LINE); [ "$il" = 0e ] && il=0d || il=0e
     setpci -s "$a" INTERRUPT_LINE=$il
     setpci -s "$a" CACHE_LINE_SIZE=0x10
+    # DevCtl error-reporting enables, and DevCtl2 bit 15 (End-End TLP Prefix Blocking): QEMU 7.2 makes an
+    # endpoint's DevCtl read-only but lets NVMe's DevCtl2 bit 15 be written, so both are tried.
     if dc=$(setpci -s "$a" CAP_EXP+8.w 2>/dev/null) && [ -n "$dc" ]; then
       setpci -s "$a" CAP_EXP+8.w=$(printf '%04x' $(( 0x$dc ^ 0x000f )))
+      dc2=$(setpci -s "$a" CAP_EXP+0x28.w)
+      setpci -s "$a" CAP_EXP+0x28.w=$(printf '%04x' $(( 0x$dc2 ^ 0x8000 )))
     fi
     setpci -s "$a" CAP_MSI+2.w=0x0001:0x0001 2>/dev/null
   done
