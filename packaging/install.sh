@@ -1,0 +1,66 @@
+#!/bin/sh
+# Installs preconfig on a Debian (initramfs-tools, kdump-tools) or dracut host. Run ./build.sh first.
+# Usage: packaging/install.sh [--destdir DIR] [--initramfs initramfs-tools|dracut|auto] [--activate]
+#   --destdir DIR  install under DIR (packaging, tests); nothing is activated then
+#   --activate     also: systemctl daemon-reload/enable, rebuild the initramfs images, reload kdump
+# See docs/install.md.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+destdir=""; flavour=auto; activate=no
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --destdir) destdir=$2; shift 2 ;;
+    --initramfs) flavour=$2; shift 2 ;;
+    --activate) activate=yes; shift ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -x "$repo/dist/preconfig" ] || { echo "install.sh: dist/preconfig missing: run ./build.sh first" >&2; exit 2; }
+if [ "$flavour" = auto ]; then
+  if [ -d /usr/share/initramfs-tools ]; then flavour=initramfs-tools
+  elif [ -d /usr/lib/dracut/modules.d ]; then flavour=dracut
+  else echo "install.sh: neither initramfs-tools nor dracut found; use --initramfs" >&2; exit 2; fi
+fi
+D=$destdir
+inst() { install -D -m "$1" "$2" "$D$3"; echo "  $3"; }
+
+echo "install.sh: installing to ${D:-/} ($flavour)"
+inst 0755 "$repo/dist/preconfig" /usr/bin/preconfig
+inst 0755 "$here/lib/preconfig-boot" /usr/lib/preconfig/preconfig-boot
+inst 0755 "$here/kdump-tools/preconfig-kdump-initrd" /usr/lib/preconfig/preconfig-kdump-initrd
+inst 0644 "$here/systemd/preconfig.service" /lib/systemd/system/preconfig.service
+inst 0644 "$here/systemd/preconfig-kdump-reload.path" /lib/systemd/system/preconfig-kdump-reload.path
+inst 0644 "$here/systemd/preconfig-kdump-reload.service" /lib/systemd/system/preconfig-kdump-reload.service
+inst 0644 "$repo/docs/install.md" /usr/share/doc/preconfig/install.md
+case "$flavour" in
+  initramfs-tools)
+    inst 0755 "$here/initramfs-tools/hooks/preconfig" /usr/share/initramfs-tools/hooks/preconfig
+    inst 0755 "$here/initramfs-tools/scripts/init-top/preconfig" /usr/share/initramfs-tools/scripts/init-top/preconfig
+    if [ -n "$D" ] || [ -e /usr/sbin/kdump-config ]; then
+      inst 0644 "$here/systemd/kdump-tools.service.d/preconfig.conf" /etc/systemd/system/kdump-tools.service.d/preconfig.conf
+      inst 0644 "$here/kdump-tools/kdump-tools.defaults" /usr/share/preconfig/kdump-tools.defaults
+    fi ;;
+  dracut)
+    inst 0755 "$here/dracut/90preconfig/module-setup.sh" /usr/lib/dracut/modules.d/90preconfig/module-setup.sh
+    inst 0755 "$here/dracut/90preconfig/preconfig-pre-udev.sh" /usr/lib/dracut/modules.d/90preconfig/preconfig-pre-udev.sh ;;
+  *) echo "install.sh: unknown initramfs flavour $flavour" >&2; exit 2 ;;
+esac
+
+if [ "$activate" = yes ] && [ -z "$D" ]; then
+  systemctl daemon-reload
+  systemctl enable preconfig.service preconfig-kdump-reload.path
+  case "$flavour" in
+    initramfs-tools)
+      update-initramfs -u -k all
+      # kdump-tools' own kdump initramfs (/var/lib/kdump/initrd.img-*) picks up the hook when regenerated.
+      [ -x /etc/kernel/postinst.d/kdump-tools ] && /etc/kernel/postinst.d/kdump-tools "$(uname -r)" ;;
+    dracut)
+      dracut -f
+      command -v kdumpctl >/dev/null && kdumpctl rebuild ;;
+  esac
+  echo "install.sh: activated; follow docs/install.md for kdump-tools' KDUMP_INITRD and reboot"
+else
+  echo "install.sh: installed; see docs/install.md for the activation steps"
+fi
