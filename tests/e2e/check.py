@@ -269,6 +269,7 @@ if s == "normal":
     e = marks.get("EARLY") or []
     need(e[:1] == ["ok"], "hook did not write /run/preconfig/early.pcfg in a normal boot: " +
          (unavailable(logs["HOOKLOG"]) or " | ".join(logs["HOOKLOG"][-3:])))
+    need((marks.get("EARLY-DRACUT") or [])[:1] == ["ok"], "dracut pre-udev hook did not write the early snapshot")
     figures["early_bytes"] = kv(e).get("bytes")
     figures["early_ms"] = kv(e).get("ms")
     p = kv(marks.get("PREINIT"))

@@ -48,6 +48,9 @@ run_hook() {
     PRECONFIG_SRC_ETC="$work/no-etc" \
     sh "$repo/packaging/initramfs-tools/hooks/preconfig"
   cp "$repo/packaging/initramfs-tools/scripts/init-top/preconfig" "$d/scripts/init-top/preconfig"
+  # dracut's pre-udev hook too, where inst_hook puts it (the normal-boot scenario sources it as dracut does).
+  mkdir -p "$d/lib/dracut/hooks/pre-udev"
+  cp "$repo/packaging/dracut/90preconfig/preconfig-pre-udev.sh" "$d/lib/dracut/hooks/pre-udev/00-preconfig.sh"
 }
 
 pack() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6) > "$2"; }
