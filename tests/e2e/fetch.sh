@@ -10,7 +10,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-"$repo/scripts/install-deps.sh" qemu-system-x86 busybox-static cpio pciutils >&2
+cc_pkgs=(); command -v cc >/dev/null || cc_pkgs=(gcc libc6-dev)   # builds the guest's vmcore comparer
+"$repo/scripts/install-deps.sh" qemu-system-x86 busybox-static cpio pciutils "${cc_pkgs[@]}" >&2
 
 pick_cache() {
   if [ -n "${PRECONFIG_E2E_CACHE:-}" ]; then echo "$PRECONFIG_E2E_CACHE"; return; fi

@@ -85,6 +85,7 @@ pack "$work/capture" "$work/capture-base.gz"
 
 common "$work/first"
 cp "$here/guest/first-init" "$work/first/init"
+install -D -m 0755 "$repo/packaging/kdump-tools/preconfig-kdump-initrd" "$work/first/usr/lib/preconfig/preconfig-kdump-initrd"
 LD_LIBRARY_PATH="$cache/kexec/usr/lib/x86_64-linux-gnu" add_exec "$work/first" "$cache/kexec/sbin/kexec" /usr/sbin/kexec
 cp "$cache/kernel/boot/vmlinuz-$kver" "$work/first/vmlinuz"
 cp "$work/capture-base.gz" "$work/first/capture-base.gz"
