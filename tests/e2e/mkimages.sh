@@ -73,7 +73,7 @@ cc -O2 -Wall -o "$work/vmcmp" "$here/guest/vmcmp.c"
 rm -rf "$work/hook-only"; mkdir -p "$work/hook-only/scripts/init-top"
 run_hook "$work/hook-only"
 pack "$work/hook-only" "$work/hook-only.gz"
-libs_bytes=$(find "$work/hook-only/usr/lib/x86_64-linux-gnu" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}')
+libs_bytes=$( { find "$work/hook-only/usr/lib/x86_64-linux-gnu" -type f -printf '%s\n' 2>/dev/null || true; } | awk '{s+=$1} END {print s+0}')
 rm -rf "$work/hook-only/usr/lib/x86_64-linux-gnu"   # libc, libm, ld.so: in every real initramfs already
 pack "$work/hook-only" "$work/hook-nolibs.gz"
 echo "E2E-SIZE preconfig_bytes=$(stat -c %s "$repo/dist/preconfig") scripts_bytes=$(find "$work/hook-only" -type f ! -path '*/usr/bin/preconfig' -printf '%s\n' | awk '{s+=$1} END {print s+0}') added_gz_bytes=$(stat -c %s "$work/hook-nolibs.gz") libc_libm_ld_bytes=$libs_bytes added_gz_with_libs_bytes=$(stat -c %s "$work/hook-only.gz")"
