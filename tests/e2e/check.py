@@ -192,6 +192,8 @@ def check_restored(addrs, phase="after"):
             got = f1.get(k)
             if got != want:
                 bad.append(f"{t}: {k} {got:#x} != snapshot {want:#x}" if got is not None else f"{t}: {k} missing")
+    bound = [t for t in addrs if drv.get(phase, {}).get(t, "-") != "-"]
+    need(not bound, f"a driver was already bound when config space was checked: {bound}")
     figures["restored_checked"] = len(addrs)
     need(not bad, "not restored: " + "; ".join(bad[:6]) + (" ..." if len(bad) > 6 else ""))
 
