@@ -208,18 +208,20 @@ def capture_ok():
     return True
 
 
-def hook_ran_preinit():
+def hook_ran_preinit(require_report=True):
+    """(preinit available, its report) from the capture kernel's boot hook."""
     h = kv(marks.get("HOOK"))
     figures["hook_ms"] = h.get("ms")
     need(h.get("rc") == "0", f"boot hook exit {h.get('rc')} (must be 0 whatever happens)")
     u = unavailable(logs["HOOKLOG"])
     if u:
         problems.append(u)
-        return None
+        return False, None
     rep = report()
     report_figures(rep)
-    need(rep is not None, "no preinit report (/run/preconfig/preinit.json): " + " | ".join(logs["HOOKLOG"][-3:]))
-    return rep
+    if require_report:
+        need(rep is not None, "no preinit report (/run/preconfig/preinit.json): " + " | ".join(logs["HOOKLOG"][-3:]))
+    return True, rep
 
 
 def capture_stage():
@@ -298,7 +300,7 @@ elif s in ("full", "devmem"):
             need(cs.get("handoff") == "yes", "handoff appendix not unpacked in the capture kernel")
             figures["appendix_bytes"] = kv(marks.get("APPENDIX")).get("bytes")
         check_dirt_survived()
-        rep = hook_ran_preinit()
+        _, rep = hook_ran_preinit()
         if rep is not None:
             check_restored(targets())
             for t in targets():
@@ -313,15 +315,8 @@ elif s == "corrupt":
     capture_ok()
     need("CORRUPTED" in marks, "handoff was not corrupted")
     need(cs is not None and cs.get("handoff") == "yes", "corrupted appendix not unpacked in the capture kernel")
-    h = kv(marks.get("HOOK"))
-    figures["hook_ms"] = h.get("ms")
-    need(h.get("rc") == "0", f"boot hook exit {h.get('rc')}")
-    u = unavailable(logs["HOOKLOG"])
-    if u:
-        problems.append(u)
-    else:
-        rep = report()
-        report_figures(rep)
+    available, rep = hook_ran_preinit(require_report=False)
+    if available:
         restored = [d for d in (rep or {}).get("devices", []) if d.get("outcome") == "restored"]
         need(not restored, f"preinit restored {len(restored)} devices from a corrupted handoff")
         need(logs["HOOKLOG"] or rep is not None, "preinit said nothing about the corrupted handoff")
@@ -344,7 +339,7 @@ elif s.startswith("dma-"):
                 problems.append("LEFTOVER DMA DID NOT REPRODUCE: /proc/vmcore was stable without preconfig; "
                                 "the proof of value is void on this setup (see docs and e2e-kdump.md)")
         else:
-            rep = hook_ran_preinit()
+            _, rep = hook_ran_preinit()
             v = vmcore()
             if rep is not None:
                 aft = cfg.get("after", {}).get(DMANIC)
