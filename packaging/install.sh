@@ -34,6 +34,12 @@ inst 0644 "$here/systemd/preconfig.service" /lib/systemd/system/preconfig.servic
 inst 0644 "$here/systemd/preconfig-kdump-reload.path" /lib/systemd/system/preconfig-kdump-reload.path
 inst 0644 "$here/systemd/preconfig-kdump-reload.service" /lib/systemd/system/preconfig-kdump-reload.service
 inst 0644 "$repo/docs/install.md" /usr/share/doc/preconfig/install.md
+if [ -e "$D/etc/preconfig/preconfig.json" ]; then
+  echo "  /etc/preconfig/preconfig.json kept (the shipped example is /usr/share/preconfig/preconfig.json)"
+else
+  inst 0644 "$here/etc/preconfig.json" /etc/preconfig/preconfig.json
+fi
+inst 0644 "$here/etc/preconfig.json" /usr/share/preconfig/preconfig.json
 case "$flavour" in
   initramfs-tools)
     inst 0755 "$here/initramfs-tools/hooks/preconfig" /usr/share/initramfs-tools/hooks/preconfig
