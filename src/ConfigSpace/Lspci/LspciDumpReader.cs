@@ -69,7 +69,7 @@ public static class LspciDumpReader
                     problems.Add(new DumpProblem(source, lineNo, "hex row outside a device (no address line before it)"));
                     continue;
                 }
-                string? error = current.AddRow(offset, line[dataStart..]);
+                string? error = current.AddRow(offset, line.AsSpan(dataStart));
                 if (error is not null) problems.Add(new DumpProblem(source, lineNo, error));
             }
             // Any other line is a decoded -v line or commentary: ignored, as lspci ignores it.

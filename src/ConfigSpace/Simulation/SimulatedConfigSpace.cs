@@ -1,0 +1,120 @@
+using Preconfig.ConfigSpace.Registers;
+
+namespace Preconfig.ConfigSpace.Simulation;
+
+/// <summary>One write as the device saw it, for tests that check what a replay did.</summary>
+public readonly record struct SimulatedWrite(int Offset, int Width, uint Value);
+
+/// <summary>
+/// A function's configuration space as a register file with rules, as QEMU models devices: writable bits take the
+/// written value, write-1-to-clear bits clear where a 1 is written, every other bit (identity, capability
+/// structure) ignores writes. BARs answer the sizing handshake; writing Initiate FLR resets the function. Command
+/// side effects (decode, Bus Master = DMA allowed, INTx) are visible as properties. Faults can be injected.
+/// </summary>
+public sealed class SimulatedConfigSpace : IConfigSpace
+{
+    private byte[] _config;
+    private readonly byte[] _powerOn;
+    private readonly Dictionary<int, int> _droppedWrites = [];
+    private readonly List<SimulatedWrite> _writes = [];
+
+    public SimulatedConfigSpace(PciAddress address, byte[] config, IReadOnlyList<BarModel>? bars = null, SimulatedFaults? faults = null)
+    {
+        if (config.Length is not (64 or Header.StdConfigSize or Header.ExtConfigSize))
+            throw new ArgumentException($"{address}: config space must be 64, 256 or 4096 bytes, not {config.Length}", nameof(config));
+        Address = address;
+        _config = (byte[])config.Clone();
+        Bars = bars ?? BarModel.FromConfig(config);
+        Masks = WriteMasks.Build(config, Bars);
+        _powerOn = Masks.PowerOnValues(config);
+        Faults = faults ?? new SimulatedFaults();
+    }
+
+    public PciAddress Address { get; }
+    public int Length => _config.Length;
+    public IReadOnlyList<BarModel> Bars { get; }
+    public WriteMasks Masks { get; }
+    public SimulatedFaults Faults { get; }
+
+    /// <summary>Every write that reached the device (dropped ones included), in order.</summary>
+    public IReadOnlyList<SimulatedWrite> Writes => _writes;
+
+    /// <summary>How many times the function was reset (FLR, bus or power-management reset).</summary>
+    public int ResetCount { get; private set; }
+
+    public ushort Command => (ushort)(_config[Header.Command] | _config[Header.Command + 1] << 8);
+    public bool MemoryDecode => (Command & (ushort)Registers.Command.Memory) != 0;
+    public bool IoDecode => (Command & (ushort)Registers.Command.Io) != 0;
+    /// <summary>Bus Master: the function may DMA.</summary>
+    public bool DmaAllowed => (Command & (ushort)Registers.Command.BusMaster) != 0;
+    public bool IntxDisabled => (Command & (ushort)Registers.Command.IntxDisable) != 0;
+
+    /// <summary>The bytes as they are now (a copy), without going through fault injection.</summary>
+    public byte[] Snapshot() => (byte[])_config.Clone();
+
+    /// <summary>What a reset brings the function back to.</summary>
+    public ReadOnlySpan<byte> PowerOnValues => _powerOn;
+
+    public void Read(int offset, Span<byte> buffer)
+    {
+        CheckRange(offset, buffer.Length);
+        if (Faults.IoError) throw new ConfigSpaceAccessException(Address, offset, "read failed: Input/output error (EIO)");
+        if (Faults.Vanished) { buffer.Fill(0xff); return; }
+        _config.AsSpan(offset, buffer.Length).CopyTo(buffer);
+    }
+
+    public void Write(int offset, ReadOnlySpan<byte> value)
+    {
+        CheckRange(offset, value.Length);
+        if (value.Length is not (1 or 2 or 4)) throw new ArgumentException("a config write is 1, 2 or 4 bytes wide", nameof(value));
+        if (Faults.IoError) throw new ConfigSpaceAccessException(Address, offset, "write failed: Input/output error (EIO)");
+        uint raw = 0;
+        for (int i = 0; i < value.Length; i++) raw |= (uint)value[i] << (8 * i);
+        _writes.Add(new SimulatedWrite(offset, value.Length, raw));
+        if (Faults.VanishAfterWrites >= 0 && _writes.Count > Faults.VanishAfterWrites) Faults.Vanished = true;
+        if (Faults.Vanished || Dropped(offset)) return;
+
+        bool flr = false;
+        for (int i = 0; i < value.Length; i++)
+        {
+            int at = offset + i;
+            byte w = Masks.Writable[at], c = Masks.WriteOneToClear[at];
+            byte next = (byte)((_config[at] & ~w) | (value[i] & w));
+            next &= (byte)~(value[i] & c);
+            _config[at] = next;
+            if (at == Masks.InitiateFlrOffset + 1 && (value[i] & 0x80) != 0) flr = true;
+        }
+        if (flr) Reset();
+    }
+
+    /// <summary>Brings every writable and write-1-to-clear bit back to its power-on value (what FLR or a bus reset does).</summary>
+    public void Reset()
+    {
+        _config = (byte[])_powerOn.Clone();
+        ResetCount++;
+    }
+
+    /// <summary>Sets bytes directly, bypassing the write rules: how "the kernel ran" or a test fixture changes state.</summary>
+    public void Poke(int offset, ReadOnlySpan<byte> bytes)
+    {
+        CheckRange(offset, bytes.Length);
+        bytes.CopyTo(_config.AsSpan(offset));
+    }
+
+    private bool Dropped(int offset)
+    {
+        int dword = offset & ~3;
+        if (Faults.StuckDwords.Contains(dword)) return true;
+        if (Faults.RetriesNeeded <= 0) return false;
+        _droppedWrites.TryGetValue(dword, out int dropped);
+        if (dropped >= Faults.RetriesNeeded) return false;
+        _droppedWrites[dword] = dropped + 1;
+        return true;
+    }
+
+    private void CheckRange(int offset, int length)
+    {
+        if (offset < 0 || length < 0 || offset + length > _config.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{Address}: access at 0x{offset:x}+{length} is outside the {_config.Length}-byte config space");
+    }
+}

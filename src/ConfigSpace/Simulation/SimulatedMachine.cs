@@ -1,0 +1,204 @@
+using System.Text.Json;
+using Preconfig.ConfigSpace.Lspci;
+using Preconfig.ConfigSpace.Registers;
+
+namespace Preconfig.ConfigSpace.Simulation;
+
+/// <summary>How a simulated function answers a reset request for one method.</summary>
+public enum ResetBehavior
+{
+    /// <summary>Resets the function (or, for "bus", every function on its bus) and reports success.</summary>
+    Works,
+    /// <summary>Reports success and resets nothing (what the kernel's "pm" method often does).</summary>
+    Noop,
+    /// <summary>Resets, but reports an error (a bus reset after the port's link-active timeout).</summary>
+    ErrorButWorks,
+    /// <summary>Reports an error and resets nothing.</summary>
+    Fails,
+}
+
+/// <summary>A simulated function: its config space plus what sysfs would say about it.</summary>
+public sealed class SimulatedFunction(SimulatedConfigSpace space)
+{
+    public SimulatedConfigSpace Space { get; } = space;
+    public PciAddress Address => Space.Address;
+    public string? Driver { get; set; }
+    public List<string> ResetMethods { get; init; } = [];
+    public Dictionary<string, ResetBehavior> ResetBehaviors { get; init; } = [];
+
+    public ResetBehavior BehaviorFor(string method) =>
+        ResetBehaviors.TryGetValue(method, out var b) ? b : method == "pm" ? ResetBehavior.Noop : ResetBehavior.Works;
+}
+
+/// <summary>
+/// A whole simulated machine: every function's config space, persisted in one JSON file. It is an
+/// <see cref="IPciAccess"/>, so capture, replay and inspection use it exactly as they use sysfs.
+/// </summary>
+public sealed class SimulatedMachine : IPciAccess
+{
+    public const string FormatName = "preconfig-sim-machine";
+    public const int FormatVersion = 1;
+
+    private readonly SortedDictionary<PciAddress, SimulatedFunction> _functions = [];
+
+    public SimulatedMachine(string description = "sim") => Description = description;
+
+    public string Description { get; set; }
+    public IEnumerable<SimulatedFunction> Functions => _functions.Values;
+    public int Count => _functions.Count;
+
+    public SimulatedFunction this[PciAddress address] =>
+        _functions.TryGetValue(address, out var f) ? f : throw new KeyNotFoundException($"{address} is not in {Description}");
+
+    public SimulatedFunction Add(SimulatedConfigSpace space)
+    {
+        var f = new SimulatedFunction(space);
+        _functions[space.Address] = f;
+        return f;
+    }
+
+    public bool Remove(PciAddress address) => _functions.Remove(address);
+
+    public IReadOnlyList<PciAddress> EnumerateFunctions() => [.. _functions.Keys];
+
+    public IConfigSpace Open(PciAddress address) =>
+        _functions.TryGetValue(address, out var f)
+            ? f.Space
+            : throw new DeviceRemovedException(address, 0, $"no such function in {Description}");
+
+    public PciFunctionInfo Describe(PciAddress address)
+    {
+        var f = this[address];
+        var resources = new List<BarResource>();
+        var cfg = f.Space.Snapshot();
+        foreach (var bar in f.Space.Bars)
+        {
+            ulong start = bar.Kind switch
+            {
+                BarKind.Io => ConfigBytes.U32(cfg, bar.Offset) & BaseAddress.IoMask,
+                BarKind.Memory64 => (ulong)ConfigBytes.U32(cfg, bar.Offset + 4) << 32 | (ConfigBytes.U32(cfg, bar.Offset) & BaseAddress.MemMask),
+                BarKind.Rom => ConfigBytes.U32(cfg, bar.Offset) & BaseAddress.RomMask,
+                _ => ConfigBytes.U32(cfg, bar.Offset) & BaseAddress.MemMask,
+            };
+            ulong flags = bar.Kind == BarKind.Io ? 0x100ul : 0x200ul; // IORESOURCE_IO / IORESOURCE_MEM
+            if (bar.Prefetchable) flags |= 0x2000;                       // IORESOURCE_PREFETCH
+            if (bar.Kind == BarKind.Memory64) flags |= 0x100000;         // IORESOURCE_MEM_64
+            resources.Add(new BarResource(bar.Index, start, start + bar.Size - 1, flags));
+        }
+        return new PciFunctionInfo(f.Driver, f.ResetMethods, resources);
+    }
+
+    public ResetRequestResult RequestReset(PciAddress address, string method)
+    {
+        var f = this[address];
+        if (!f.ResetMethods.Contains(method))
+            return new ResetRequestResult(false, $"reset method '{method}' is not offered (offered: {string.Join(' ', f.ResetMethods)})");
+        if (f.Space.Faults.Vanished) return new ResetRequestResult(false, "No such device (ENODEV)");
+        var behavior = f.BehaviorFor(method);
+        if (behavior is ResetBehavior.Works or ResetBehavior.ErrorButWorks)
+        {
+            if (method == "bus")
+                foreach (var sibling in _functions.Values.Where(s => s.Address.Domain == address.Domain && s.Address.Bus == address.Bus))
+                    sibling.Space.Reset();
+            else
+                f.Space.Reset();
+        }
+        return behavior switch
+        {
+            ResetBehavior.Works or ResetBehavior.Noop => new ResetRequestResult(true, "ok"),
+            ResetBehavior.ErrorButWorks => new ResetRequestResult(false, "Inappropriate ioctl for device (ENOTTY)"),
+            _ => new ResetRequestResult(false, "Input/output error (EIO)"),
+        };
+    }
+
+    /// <summary>
+    /// A machine whose firmware state is the dump. BAR sizes follow <see cref="BarModel.InferSize"/>; reset methods
+    /// are what the kernel would offer: "flr" where PCI Express DevCap says so, "pm" where the PM capability does
+    /// not claim No_Soft_Reset, "bus" for a function behind a bridge (bus other than 0).
+    /// </summary>
+    public static SimulatedMachine FromDump(LspciDump dump)
+    {
+        var machine = new SimulatedMachine(dump.Source);
+        foreach (var fn in dump.Functions)
+        {
+            var space = new SimulatedConfigSpace(fn.Address, fn.Config);
+            machine.Add(space).ResetMethods.AddRange(InferResetMethods(fn.Address, fn.Config));
+        }
+        return machine;
+    }
+
+    public static IEnumerable<string> InferResetMethods(PciAddress address, ReadOnlySpan<byte> cfg)
+    {
+        var methods = new List<string>();
+        var walk = CapabilityWalker.Walk(cfg);
+        if (walk.Find(CapabilityId.Express) is { } exp && (ConfigBytes.U32(cfg, exp.Offset + PciExpress.DevCap) & PciExpress.DevCapFlr) != 0)
+            methods.Add("flr");
+        if (walk.Find(CapabilityId.PowerManagement) is { } pm && (ConfigBytes.U16(cfg, pm.Offset + PowerManagement.Ctrl) & PowerManagement.CtrlNoSoftReset) == 0)
+            methods.Add("pm");
+        if (address.Bus != 0) methods.Add("bus");
+        return methods;
+    }
+
+    public static SimulatedMachine Load(string path)
+    {
+        MachineFile? file;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            file = JsonSerializer.Deserialize(stream, SimulationJsonContext.Default.MachineFile);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}: not a simulated machine file: {e.Message}", e);
+        }
+        if (file is null || file.Format != FormatName)
+            throw new InvalidDataException($"{path}: not a simulated machine file (format is not '{FormatName}')");
+        if (file.Version != FormatVersion)
+            throw new InvalidDataException($"{path}: simulated machine version {file.Version} is not supported (expected {FormatVersion})");
+        var machine = new SimulatedMachine(file.Description ?? path);
+        for (int i = 0; i < file.Functions.Count; i++)
+        {
+            var fn = file.Functions[i];
+            string where = $"{path}: functions[{i}]";
+            if (!PciAddress.TryParse(fn.Address, out var address)) throw new InvalidDataException($"{where}: bad address '{fn.Address}'");
+            byte[] config;
+            try { config = Convert.FromHexString(fn.Config ?? ""); }
+            catch (FormatException) { throw new InvalidDataException($"{where} ({address}): config is not a hex string"); }
+            if (config.Length is not (64 or Header.StdConfigSize or Header.ExtConfigSize))
+                throw new InvalidDataException($"{where} ({address}): config is {config.Length} bytes, not 64, 256 or 4096");
+            var bars = fn.Bars?.Select(b => new BarModel(b.Index, b.Index == 6 ? RomOffset(config) : Type0.BaseAddress0 + 4 * b.Index, b.Kind, b.Size, b.Prefetchable)).ToList();
+            var space = new SimulatedConfigSpace(address, config, bars, fn.Faults?.ToFaults());
+            var f = machine.Add(space);
+            f.Driver = fn.Driver;
+            f.ResetMethods.AddRange(fn.ResetMethods ?? []);
+            foreach (var (method, behavior) in fn.ResetBehaviors ?? []) f.ResetBehaviors[method] = behavior;
+        }
+        return machine;
+    }
+
+    private static int RomOffset(ReadOnlySpan<byte> cfg) => ConfigBytes.HeaderKind(cfg) == HeaderType.Bridge ? Type1.RomAddress : Type0.RomAddress;
+
+    public void Save(string path)
+    {
+        var file = new MachineFile
+        {
+            Format = FormatName,
+            Version = FormatVersion,
+            Description = Description,
+            Functions = [.. _functions.Values.Select(f => new FunctionEntry
+            {
+                Address = f.Address.ToString(),
+                Config = Convert.ToHexStringLower(f.Space.Snapshot()),
+                Bars = [.. f.Space.Bars.Select(b => new BarEntry { Index = b.Index, Kind = b.Kind, Size = b.Size, Prefetchable = b.Prefetchable })],
+                Driver = f.Driver,
+                ResetMethods = f.ResetMethods,
+                ResetBehaviors = f.ResetBehaviors.Count > 0 ? f.ResetBehaviors : null,
+                Faults = f.Space.Faults.Any ? FaultsEntry.From(f.Space.Faults) : null,
+            })],
+        };
+        string temp = path + ".tmp";
+        using (var stream = File.Create(temp))
+            JsonSerializer.Serialize(stream, file, SimulationJsonContext.Default.MachineFile);
+        File.Move(temp, path, overwrite: true);
+    }
+}
