@@ -141,7 +141,7 @@ public static class LspciDumpReader
         else if (colons == 2)
         {
             int domainLength = token.IndexOf(':');
-            if (domainLength is < 4 or > 6 || token.Length != domainLength + 9) return false;
+            if (domainLength is < 4 or > 6 || token.Length != domainLength + 8) return false;
             if (token[domainLength + 3] != ':' || token[domainLength + 6] != '.') return false;
         }
         else return false;
