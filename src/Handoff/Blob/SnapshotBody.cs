@@ -39,21 +39,48 @@ public static class SnapshotBody
         foreach (var d in snapshot.Devices) WriteDevice(ref w, d, trimConfig);
     }
 
+    /// <summary>Zero runs at least this long inside the config are left out of the body and listed in "holes".</summary>
+    public const int MinHole = 64;
+
     private static void WriteDevice(ref MessagePackWriter w, DeviceRecord d, bool trimConfig)
     {
         ReadOnlySpan<byte> config = d.Config;
         byte fill = config.Length > 0 && config[^1] == 0xff ? (byte)0xff : (byte)0;
-        int kept = trimConfig ? config.LastIndexOfAnyExcept(fill) + 1 : config.Length;
-        bool trimmed = kept < config.Length;
+        int end = trimConfig ? config.LastIndexOfAnyExcept(fill) + 1 : config.Length;
+        Span<int> holes = stackalloc int[2 * (4096 / MinHole + 1)];
+        int holeCount = trimConfig ? FindHoles(config[..end], holes) : 0;
+        int kept = end;
+        for (int i = 0; i < holeCount; i++) kept -= holes[2 * i + 1];
+        bool shortened = kept < config.Length;
 
-        int fields = 2 + (trimmed ? 1 : 0) + (trimmed && fill != 0 ? 1 : 0) + (d.Driver is null ? 0 : 1)
-            + (d.ResetMethods.Count > 0 ? 1 : 0) + (d.Resources.Count > 0 ? 1 : 0) + (d.Origins.Count > 0 ? 1 : 0)
-            + (d.Truncated ? 1 : 0);
+        int fields = 2 + (shortened ? 1 : 0) + (holeCount > 0 ? 1 : 0) + (end < config.Length && fill != 0 ? 1 : 0)
+            + (d.Driver is null ? 0 : 1) + (d.ResetMethods.Count > 0 ? 1 : 0) + (d.Resources.Count > 0 ? 1 : 0)
+            + (d.Origins.Count > 0 ? 1 : 0) + (d.Truncated ? 1 : 0);
         w.WriteMapHeader(fields);
         w.Write("address"); w.Write(d.Address.ToString());
-        w.Write("config"); w.Write(config[..kept]);
-        if (trimmed) { w.Write("length"); w.Write(config.Length); }
-        if (trimmed && fill != 0) { w.Write("fill"); w.Write((int)fill); }
+        w.Write("config");
+        if (holeCount == 0) w.Write(config[..end]);
+        else
+        {
+            var packed = kept <= 4096 ? stackalloc byte[kept] : new byte[kept];
+            int at = 0, pos = 0;
+            for (int i = 0; i < holeCount; i++)
+            {
+                config[pos..holes[2 * i]].CopyTo(packed[at..]);
+                at += holes[2 * i] - pos;
+                pos = holes[2 * i] + holes[2 * i + 1];
+            }
+            config[pos..end].CopyTo(packed[at..]);
+            w.Write(packed);
+        }
+        if (shortened) { w.Write("length"); w.Write(config.Length); }
+        if (holeCount > 0)
+        {
+            w.Write("holes");
+            w.WriteArrayHeader(2 * holeCount);
+            foreach (int v in holes[..(2 * holeCount)]) w.Write(v);
+        }
+        if (end < config.Length && fill != 0) { w.Write("fill"); w.Write((int)fill); }
         if (d.Driver is not null) { w.Write("driver"); w.Write(d.Driver); }
         if (d.ResetMethods.Count > 0) { w.Write("resets"); WriteStrings(ref w, d.ResetMethods); }
         if (d.Resources.Count > 0)
@@ -79,6 +106,28 @@ public static class SnapshotBody
         if (d.Truncated) { w.Write("truncated"); w.Write(true); }
     }
 
+    /// <summary>Zero runs of at least <see cref="MinHole"/> bytes, as (offset, length) pairs; returns how many.</summary>
+    private static int FindHoles(ReadOnlySpan<byte> config, Span<int> holes)
+    {
+        int count = 0, pos = 0;
+        while (pos < config.Length)
+        {
+            int zero = config[pos..].IndexOf((byte)0);
+            if (zero < 0) break;
+            int start = pos + zero;
+            int run = config[start..].IndexOfAnyExcept((byte)0);
+            int length = run < 0 ? config.Length - start : run;
+            if (length >= MinHole)
+            {
+                holes[2 * count] = start;
+                holes[2 * count + 1] = length;
+                count++;
+            }
+            pos = start + length;
+        }
+        return count;
+    }
+
     private static void WriteStrings(ref MessagePackWriter w, IReadOnlyList<string> values)
     {
         w.WriteArrayHeader(values.Count);
@@ -94,28 +143,42 @@ public static class SnapshotBody
         string host = "", kernel = "", bootId = "", tool = "";
         IReadOnlyList<string> sources = [];
         List<DeviceRecord>? devices = null;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        uint seen = 0;
 
         int start = r.Position;
         if (r.PeekType() != MessagePackType.Map) throw r.Error(start, "the body is not a map");
         for (int n = r.ReadMapHeader(); n > 0; n--)
         {
-            string key = ReadKey(ref r, seen);
-            switch (key)
+            int keyAt = r.Position;
+            var key = r.ReadStringSpan();
+            int id = key switch
             {
-                case "version":
+                _ when key.SequenceEqual("version"u8) => 0,
+                _ when key.SequenceEqual("capturedAt"u8) => 1,
+                _ when key.SequenceEqual("host"u8) => 2,
+                _ when key.SequenceEqual("kernel"u8) => 3,
+                _ when key.SequenceEqual("bootId"u8) => 4,
+                _ when key.SequenceEqual("tool"u8) => 5,
+                _ when key.SequenceEqual("sources"u8) => 6,
+                _ when key.SequenceEqual("devices"u8) => 7,
+                _ => -1,
+            };
+            MarkSeen(ref r, ref seen, id, keyAt, key);
+            switch (id)
+            {
+                case 0:
                     int at = r.Position;
                     version = (int)r.ReadInt64(1, int.MaxValue);
                     if (version > Snapshot.CurrentFormatVersion)
                         throw r.Error(at, $"body version {version} is newer than this tool reads ({Snapshot.CurrentFormatVersion})");
                     break;
-                case "capturedAt": capturedAt = r.ReadInt64(-62135596800000, 253402300799999); break;
-                case "host": host = r.ReadString(); break;
-                case "kernel": kernel = r.ReadString(); break;
-                case "bootId": bootId = r.ReadString(); break;
-                case "tool": tool = r.ReadString(); break;
-                case "sources": sources = ReadStrings(ref r); break;
-                case "devices": devices = ReadDevices(ref r); break;
+                case 1: capturedAt = r.ReadInt64(-62135596800000, 253402300799999); break;
+                case 2: host = r.ReadString(); break;
+                case 3: kernel = r.ReadString(); break;
+                case 4: bootId = r.ReadString(); break;
+                case 5: tool = r.ReadString(); break;
+                case 6: sources = ReadStrings(ref r); break;
+                case 7: devices = ReadDevices(ref r); break;
                 default: r.Skip(); break;
             }
         }
@@ -135,20 +198,27 @@ public static class SnapshotBody
         };
     }
 
+    /// <summary>Known keys may appear once; unknown keys (id -1) are skipped, for readers of later bodies.</summary>
+    private static void MarkSeen(ref MessagePackReader r, ref uint seen, int id, int keyAt, ReadOnlySpan<byte> key)
+    {
+        if (id < 0) return;
+        if ((seen & (1u << id)) != 0) throw r.Error(keyAt, $"key \"{System.Text.Encoding.UTF8.GetString(key)}\" appears twice");
+        seen |= 1u << id;
+    }
+
     private static List<DeviceRecord> ReadDevices(ref MessagePackReader r)
     {
         int at = r.Position;
         int count = r.ReadArrayHeader();
         if (count > MaxDevices) throw r.Error(at, $"{count} devices is more than the {MaxDevices} accepted");
         var devices = new List<DeviceRecord>(count);
-        var addresses = new HashSet<PciAddress>();
         for (int i = 0; i < count; i++)
         {
             int deviceAt = r.Position;
             var d = ReadDevice(ref r);
-            if (!addresses.Add(d.Address)) throw r.Error(deviceAt, $"device {d.Address} is listed twice");
-            if (i > 0 && devices[^1].Address.CompareTo(d.Address) > 0)
-                throw r.Error(deviceAt, $"device {d.Address} is out of address order");
+            // Strictly ascending addresses: no duplicates, and lookups can binary-search.
+            if (i > 0 && devices[^1].Address.CompareTo(d.Address) >= 0)
+                throw r.Error(deviceAt, devices[^1].Address == d.Address ? $"device {d.Address} is listed twice" : $"device {d.Address} is out of address order");
             devices.Add(d);
         }
         return devices;
@@ -162,51 +232,77 @@ public static class SnapshotBody
         ReadOnlySpan<byte> config = default;
         bool hasConfig = false;
         int? length = null;
-        int lengthAt = 0;
+        int lengthAt = 0, holesAt = 0;
         byte fill = 0;
         string? driver = null;
         IReadOnlyList<string> resets = [];
         List<BarResource> resources = [];
         List<ConfigOrigin> origins = [];
+        Span<int> holes = stackalloc int[2 * (4096 / MinHole + 1)];
+        int holeValues = 0;
         bool truncated = false;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        uint seen = 0;
+        Span<char> chars = stackalloc char[32];
 
         for (int n = r.ReadMapHeader(); n > 0; n--)
         {
-            string key = ReadKey(ref r, seen);
-            int at = r.Position;
-            switch (key)
+            int keyAt = r.Position;
+            var key = r.ReadStringSpan();
+            int id = key switch
             {
-                case "address":
-                    string text = r.ReadString();
-                    address = PciAddress.TryParse(text, out var a) ? a : throw r.Error(at, $"\"{Clip(text)}\" is not a PCI address");
+                _ when key.SequenceEqual("address"u8) => 0,
+                _ when key.SequenceEqual("config"u8) => 1,
+                _ when key.SequenceEqual("length"u8) => 2,
+                _ when key.SequenceEqual("holes"u8) => 3,
+                _ when key.SequenceEqual("fill"u8) => 4,
+                _ when key.SequenceEqual("driver"u8) => 5,
+                _ when key.SequenceEqual("resets"u8) => 6,
+                _ when key.SequenceEqual("resources"u8) => 7,
+                _ when key.SequenceEqual("origins"u8) => 8,
+                _ when key.SequenceEqual("truncated"u8) => 9,
+                _ => -1,
+            };
+            MarkSeen(ref r, ref seen, id, keyAt, key);
+            int at = r.Position;
+            switch (id)
+            {
+                case 0:
+                    var text = r.ReadStringSpan();
+                    if (text.Length > chars.Length || System.Text.Encoding.UTF8.GetChars(text, chars) != text.Length
+                        || !PciAddress.TryParse(chars[..text.Length], out var a))
+                        throw r.Error(at, "\"address\" is not a PCI address (dddd:bb:dd.f)");
+                    address = a;
                     break;
-                case "config": config = r.ReadBinary(); hasConfig = true; break;
-                case "length": lengthAt = at; length = (int)r.ReadInt64(0, 4096); break;
-                case "fill": fill = (byte)r.ReadInt64(0, 255); if (fill is not (0 or 0xff)) throw r.Error(at, "\"fill\" must be 0 or 255"); break;
-                case "driver": driver = r.ReadString(); break;
-                case "resets": resets = ReadStrings(ref r); break;
-                case "resources":
+                case 1: config = r.ReadBinary(); hasConfig = true; break;
+                case 2: lengthAt = at; length = (int)r.ReadInt64(0, 4096); break;
+                case 3:
+                    holesAt = at;
+                    holeValues = r.ReadArrayHeader();
+                    if (holeValues > holes.Length || holeValues % 2 != 0)
+                        throw r.Error(at, $"\"holes\" has {holeValues} values (an even count up to {holes.Length})");
+                    for (int k = 0; k < holeValues; k++) holes[k] = (int)r.ReadInt64(0, 4096);
+                    break;
+                case 4: fill = (byte)r.ReadInt64(0, 255); if (fill is not (0 or 0xff)) throw r.Error(at, "\"fill\" must be 0 or 255"); break;
+                case 5: driver = r.ReadString(); break;
+                case 6: resets = ReadStrings(ref r); break;
+                case 7:
                     for (int k = r.ReadArrayHeader(); k > 0; k--)
                     {
                         ExpectTuple(ref r, 4);
                         resources.Add(new BarResource((int)r.ReadInt64(0, 255), r.ReadUInt64(), r.ReadUInt64(), r.ReadUInt64()));
                     }
                     break;
-                case "origins":
+                case 8:
                     for (int k = r.ReadArrayHeader(); k > 0; k--)
                     {
                         ExpectTuple(ref r, 4);
                         int offset = (int)r.ReadInt64(0, 4096), len = (int)r.ReadInt64(0, 4096);
                         string source = r.ReadString();
-                        int pristineAt = r.Position;
-                        long p = r.ReadInt64();
-                        if (p < (int)Pristineness.Firmware || p > (int)Pristineness.Unknown)
-                            throw r.Error(pristineAt, $"unknown pristineness {p}");
-                        origins.Add(new ConfigOrigin(offset, len, source, (Pristineness)p));
+                        var p = (Pristineness)r.ReadInt64((int)Pristineness.Firmware, (int)Pristineness.Unknown);
+                        origins.Add(new ConfigOrigin(offset, len, source, p));
                     }
                     break;
-                case "truncated": truncated = r.ReadBoolean(); break;
+                case 9: truncated = r.ReadBoolean(); break;
                 default: r.Skip(); break;
             }
         }
@@ -215,11 +311,22 @@ public static class SnapshotBody
         int captured = length ?? config.Length;
         if (!DeviceRecord.IsValidLength(captured))
             throw r.Error(length is null ? start : lengthAt, $"device {address}: captured length {captured} is not 64, 256 or 4096");
-        if (config.Length > captured)
-            throw r.Error(start, $"device {address}: {config.Length} config bytes exceed the captured length {captured}");
         var bytes = new byte[captured];
-        config.CopyTo(bytes);
-        if (fill != 0) bytes.AsSpan(config.Length).Fill(fill);
+        int src = 0, pos = 0;
+        for (int k = 0; k < holeValues; k += 2)
+        {
+            int off = holes[k], len = holes[k + 1];
+            // Holes ascend, do not touch, and leave room for the bytes between them.
+            if (off < pos || len == 0 || off + len > captured || off - pos > config.Length - src)
+                throw r.Error(holesAt, $"device {address}: hole {k / 2} ({off}+{len}) does not fit the config");
+            config.Slice(src, off - pos).CopyTo(bytes.AsSpan(pos));
+            src += off - pos;
+            pos = off + len;
+        }
+        if (config.Length - src > captured - pos)
+            throw r.Error(start, $"device {address}: {config.Length} config bytes exceed the captured length {captured}");
+        config[src..].CopyTo(bytes.AsSpan(pos));
+        if (fill != 0) bytes.AsSpan(pos + config.Length - src).Fill(fill);
         return new DeviceRecord
         {
             Address = address.Value,
@@ -238,14 +345,6 @@ public static class SnapshotBody
         if (r.ReadArrayHeader() != count) throw r.Error(at, $"expected an array of {count}");
     }
 
-    private static string ReadKey(ref MessagePackReader r, HashSet<string> seen)
-    {
-        int at = r.Position;
-        string key = r.ReadString();
-        if (!seen.Add(key)) throw r.Error(at, $"key \"{Clip(key)}\" appears twice");
-        return key;
-    }
-
     private static List<string> ReadStrings(ref MessagePackReader r)
     {
         int count = r.ReadArrayHeader();
@@ -254,5 +353,4 @@ public static class SnapshotBody
         return list;
     }
 
-    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }

@@ -45,7 +45,7 @@ public ref struct MessagePackWriter(IBufferWriter<byte> output)
 
     public void Write(string value) => Write(value.AsSpan());
 
-    public void Write(ReadOnlySpan<char> value)
+    public void Write(scoped ReadOnlySpan<char> value)
     {
         int length = Encoding.UTF8.GetByteCount(value);
         if (length <= 31) WriteByte((byte)(MessagePackCode.MinFixStr | length));
@@ -55,7 +55,7 @@ public ref struct MessagePackWriter(IBufferWriter<byte> output)
         Done(length);
     }
 
-    public void Write(ReadOnlySpan<byte> binary)
+    public void Write(scoped ReadOnlySpan<byte> binary)
     {
         WriteHeader(binary.Length, 0, -1, MessagePackCode.Bin8, MessagePackCode.Bin16, MessagePackCode.Bin32);
         binary.CopyTo(Take(binary.Length));
