@@ -9,5 +9,8 @@ internal static class Verbs
     [
         Demo.DemoCommand.Create(),
         Sim.SimCommand.Create(),
+        Capture.CaptureCommand.Create(),
+        Export.ExportCommand.Create(),
+        Verify.VerifyCommand.Create(),
     ];
 }
