@@ -1,0 +1,38 @@
+using Preconfig.ConfigCapture.Inspection;
+using Preconfig.ConfigSpace.Lspci;
+using Preconfig.ConfigSpace.Simulation;
+using Preconfig.Handoff.Model;
+
+namespace Preconfig.Cli.Inspect;
+
+/// <summary>
+/// Reads an INPUT of the contract for inspect, diff and report. Interim: lspci dumps and simulated machines;
+/// replaced by the handoff InputLoader (every form: blobs, stores, sysfs, earlydump) when it lands on main.
+/// </summary>
+internal static class InspectionInputs
+{
+    public static Snapshot Load(string input)
+    {
+        if (input.StartsWith("lspci:", StringComparison.Ordinal)) return FromDump(input["lspci:".Length..]);
+        if (input.StartsWith("sim:", StringComparison.Ordinal)) return FromMachine(input["sim:".Length..]);
+        if (!File.Exists(input)) throw new FileNotFoundException($"{input}: no such file");
+        using (var s = File.OpenRead(input))
+        {
+            int first;
+            do first = s.ReadByte(); while (first is ' ' or '\n' or '\r' or '\t');
+            if (first == '{') return FromMachine(input);
+        }
+        return FromDump(input);
+    }
+
+    private static Snapshot FromDump(string path)
+    {
+        var dump = path == "-" ? LspciDumpReader.Read(Console.OpenStandardInput(), "<stdin>") : LspciDumpReader.ReadFile(path);
+        if (dump.Functions.Count == 0)
+            throw new InvalidDataException(dump.Problems.Count > 0 ? dump.Problems[0].ToString() : $"{path}: no device in the dump");
+        foreach (var p in dump.Problems) Console.Error.WriteLine($"preconfig: warning: {p}");
+        return SnapshotSources.FromDump(dump);
+    }
+
+    private static Snapshot FromMachine(string path) => SnapshotSources.FromAccess(SimulatedMachine.Load(path), $"sim:{path}");
+}
