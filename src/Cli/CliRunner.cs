@@ -29,7 +29,8 @@ internal static class CliRunner
         }
         try
         {
-            return parse.Invoke();
+            // The default handler would print a stack trace and return 1 ("differs"): input errors must exit 2.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsInputError(e))
         {

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Preconfig.ConfigCapture.Inspection;
+using Preconfig.ConfigSpace.Lspci;
+using Preconfig.Handoff.Model;
+
+namespace Preconfig.Tests.Inspection;
+
+/// <summary>The real dumps the inspection checks run over, and helpers to read them and run pciutils.</summary>
+internal static class InspectionTestData
+{
+    /// <summary>Every text dump in the shared real-dumps folder (raw <c>*.config.bin</c> files are not lspci input).</summary>
+    public static IEnumerable<string> DumpFiles() =>
+        Directory.EnumerateFiles(RepoPaths.SharedRealDumps, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".md", StringComparison.Ordinal) && !f.EndsWith(".bin", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(RepoPaths.SharedRealDumps, f))
+            .Order(StringComparer.Ordinal);
+
+    public static TheoryData<string> Dumps()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in DumpFiles()) data.Add(f);
+        return data;
+    }
+
+    public static string PathOf(string relative) => Path.Combine(RepoPaths.SharedRealDumps, relative);
+
+    public static Snapshot Load(string relative)
+    {
+        var dump = LspciDumpReader.ReadFile(PathOf(relative));
+        Assert.True(dump.Functions.Count > 0, $"{relative}: no function read ({string.Join("; ", dump.Problems)})");
+        return SnapshotSources.FromDump(dump);
+    }
+
+    /// <summary>Runs a program to completion and returns its standard output; fails the test on a non-zero exit.</summary>
+    public static string Run(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{program} did not start");
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{program} {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result}");
+        return stdout;
+    }
+
+    /// <summary>pciutils' lspci, installed by scripts/install-deps.sh; a missing lspci fails loudly.</summary>
+    public static string Lspci(params string[] args)
+    {
+        Assert.True(File.Exists("/usr/bin/lspci"), "lspci is missing: run scripts/install-deps.sh (Debian package pciutils)");
+        return Run("/usr/bin/lspci", args);
+    }
+}
