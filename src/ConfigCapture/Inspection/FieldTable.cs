@@ -136,9 +136,11 @@ public static class FieldTable
         list.Add(Whole(T2, 0, "CardBus.BridgeControl", Type2.BridgeControl, 2));
 
         // Power management: the power state replay must not leave behind.
-        list.Add(Reg(C, pm, "PM.Ctrl", PowerManagement.Ctrl, 2,
+        list.Add(new RegisterDef("PM.Ctrl", "PM", C, pm, PowerManagement.Ctrl, 2, null, "PM",
+        [
             Bits("PowerState", PowerManagement.CtrlStateMask, Named, PowerStates), Bit("NoSoftReset", PowerManagement.CtrlNoSoftReset),
-            Bit("PMEEnable", PowerManagement.CtrlPmeEnable), Bit("PMEStatus", PowerManagement.CtrlPmeStatus)));
+            Bit("PMEEnable", PowerManagement.CtrlPmeEnable), Bit("PMEStatus", PowerManagement.CtrlPmeStatus),
+        ]));
 
         // MSI: fields named MSI.Enable, MSI.Count ... (the register is Message Control).
         list.Add(new RegisterDef("MSI.Flags", "MSI", C, msi, Msi.Flags, 2, null, "MSI",
