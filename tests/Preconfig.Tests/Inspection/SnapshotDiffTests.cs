@@ -53,7 +53,7 @@ public class SnapshotDiffTests
             byte[] now = space.Snapshot();
 
             var a = fn.Address;
-            ExpectBit(a, "Command.BusMaster", old, now, Header.Command, 2);
+            ExpectBit(a, "Command.BusMaster", old, now, Header.Command, (int)Command.BusMaster);
             if (old[Header.InterruptLine] != now[Header.InterruptLine])
                 expected.Add(new FieldChange(a, "InterruptLine", old[Header.InterruptLine].ToString(), now[Header.InterruptLine].ToString()));
             ExpectBit(a, "Status.RecMasterAbort", old, now, Header.Status, 0x2000);
