@@ -78,69 +78,17 @@ public static class InspectText
         w.Write(sb);
     }
 
-    /// <summary>One function decoded: identity, header registers, BARs, bridge windows, then each capability with its registers.</summary>
+    /// <summary>One function decoded, lspci -vvv style (see <see cref="DeviceLines"/>).</summary>
     public static void WriteDevice(TextWriter w, FunctionSummary f)
     {
-        var ctx = new DecodeContext(f.Record.Config);
-        var fields = DeviceDecoder.Decode(ctx);
         var sb = new StringBuilder();
-        sb.Append($"{f.Address} {f.ClassText}: {f.VendorText} {f.DeviceText} [{f.IdText}] (rev {f.Record.Revision:x2})\n");
-        sb.Append($"\tSource: {(f.Source.Length > 0 ? f.Source : "-")}, {f.Record.CapturedLength} bytes captured");
-        sb.Append(f.Driver is null ? "\n" : $", driver {f.Driver}\n");
-        AppendLines(sb, fields, fieldFilter: d => d.Field.Register.Scope is FieldScope.Header or FieldScope.Type0 or FieldScope.Type1 or FieldScope.Type2, indent: "\t");
-        foreach (var b in f.Bars)
-            sb.Append('\t').Append(b.Index == BarInfo.RomIndex ? "Expansion ROM" : $"Region {b.Index}").Append(": ").Append(b.Describe()).Append('\n');
-        if (ctx.HeaderKind == HeaderType.Bridge)
-            foreach (var line in BridgeWindows.Describe(f.Record.Config)) sb.Append('\t').Append(line).Append('\n');
-        foreach (var c in f.Capabilities.Capabilities)
+        foreach (var line in DeviceLines.Build(f))
         {
-            sb.Append(c.Extended ? $"\tCapabilities: [{c.Offset:x3} v{c.Version}] " : $"\tCapabilities: [{c.Offset:x2}] ");
-            sb.Append(CapabilityNames.Short(c));
-            if (!c.Extended && c.Id == (ushort)CapabilityId.Express)
-                sb.Append($" (v{ctx.ExpressVersion}) {FieldTable.Fields.First(x => x.Name == "PCIe.Flags.Type").Display((uint)ctx.PortType)}");
+            sb.Append('\t', line.Depth).Append(line.Label);
+            foreach (var t in line.Tokens) sb.Append(' ').Append(t.Text);
             sb.Append('\n');
-            var cap = c;
-            AppendLines(sb, fields, d => d.Offset >= cap.Offset && IsCapabilityRegister(d.Field.Register, cap) && FirstOf(ctx, cap), "\t\t");
         }
-        foreach (var p in ChainProblems(f.Capabilities)) sb.Append("\tCapabilities: <").Append(p).Append(">\n");
         w.Write(sb);
-    }
-
-    private static bool IsCapabilityRegister(RegisterDef r, Capability c) =>
-        r.CapabilityId == c.Id && (c.Extended ? r.Scope == FieldScope.ExtendedCapability : r.Scope == FieldScope.Capability);
-
-    // The table decodes the first instance of a capability; later instances only get their header line.
-    private static bool FirstOf(DecodeContext ctx, Capability c) => ctx.FirstOffset(c.Extended, c.Id) == c.Offset;
-
-    private static void AppendLines(StringBuilder sb, List<DecodedField> fields, Func<DecodedField, bool> fieldFilter, string indent)
-    {
-        foreach (var group in fields.Where(fieldFilter).GroupBy(d => d.Field.Register.Line))
-        {
-            var items = group.ToList();
-            bool several = items.Select(d => d.Field.Register).Distinct().Count() > 1;
-            sb.Append(indent).Append(LineLabel(group.Key)).Append(':');
-            foreach (var d in items)
-            {
-                if (d.Field.ShortName is "Reserved" or "Other" && d.Value == 0) continue;
-                sb.Append(' ');
-                if (d.Field.IsWholeRegister)
-                {
-                    if (several) sb.Append(LastSegment(d.Name)).Append('=');
-                    sb.Append(d.Display);
-                }
-                else if (d.Field.Format == FieldFormat.Flag) sb.Append(d.Field.ShortName).Append(d.Value != 0 ? '+' : '-');
-                else sb.Append(d.Field.ShortName).Append('=').Append(d.Display);
-            }
-            sb.Append('\n');
-        }
-    }
-
-    private static string LineLabel(string line) => line.Contains(' ') ? line : LastSegment(line);
-
-    private static string LastSegment(string name)
-    {
-        int dot = name.LastIndexOf('.');
-        return dot < 0 ? name : name[(dot + 1)..];
     }
 
     public static void WriteDiff(TextWriter w, SnapshotDifference diff)
@@ -162,5 +110,5 @@ public static class InspectText
         w.Write(sb);
     }
 
-    private static string Clip(string s, int max) => s.Length <= max ? s : string.Concat(s.AsSpan(0, max - 3), "...");
+    internal static string Clip(string s, int max) => s.Length <= max ? s : string.Concat(s.AsSpan(0, max - 3), "...");
 }
