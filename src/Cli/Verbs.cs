@@ -11,5 +11,6 @@ internal static class Verbs
         Sim.SimCommand.Create(),
         Inspect.InspectCommand.Create(),
         Diff.DiffCommand.Create(),
+        Report.ReportCommand.Create(),
     ];
 }

@@ -15,7 +15,7 @@ internal static class InspectionInputs
     {
         if (input.StartsWith("lspci:", StringComparison.Ordinal)) return FromDump(input["lspci:".Length..]);
         if (input.StartsWith("sim:", StringComparison.Ordinal)) return FromMachine(input["sim:".Length..]);
-        if (!File.Exists(input)) throw new FileNotFoundException($"{input}: no such file");
+        RequireFile(input);
         using (var s = File.OpenRead(input))
         {
             int first;
@@ -27,6 +27,7 @@ internal static class InspectionInputs
 
     private static Snapshot FromDump(string path)
     {
+        RequireFile(path);
         var dump = path == "-" ? LspciDumpReader.Read(Console.OpenStandardInput(), "<stdin>") : LspciDumpReader.ReadFile(path);
         if (dump.Functions.Count == 0)
             throw new InvalidDataException(dump.Problems.Count > 0 ? dump.Problems[0].ToString() : $"{path}: no device in the dump");
@@ -34,5 +35,15 @@ internal static class InspectionInputs
         return SnapshotSources.FromDump(dump);
     }
 
-    private static Snapshot FromMachine(string path) => SnapshotSources.FromAccess(SimulatedMachine.Load(path), $"sim:{path}");
+    private static Snapshot FromMachine(string path)
+    {
+        RequireFile(path);
+        return SnapshotSources.FromAccess(SimulatedMachine.Load(path), $"sim:{path}");
+    }
+
+    // The AOT build strips framework messages (UseSystemResourceKeys): say it ourselves, naming the file.
+    private static void RequireFile(string path)
+    {
+        if (path != "-" && !File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
+    }
 }

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using Preconfig.ConfigCapture.Inspection;
+using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
+using Preconfig.ConfigSpace.Registers;
+using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Inspection;
@@ -49,5 +52,28 @@ internal static class InspectionTestData
     {
         Assert.True(File.Exists("/usr/bin/lspci"), "lspci is missing: run scripts/install-deps.sh (Debian package pciutils)");
         return Run("/usr/bin/lspci", args);
+    }
+
+    /// <summary>
+    /// "The kernel ran", through the simulator's write rules: Bus Master on, Interrupt Line changed, Received Master
+    /// Abort set (poked, as hardware sets it), MSI and MSI-X enabled, DevCtl Max Read Request raised.
+    /// </summary>
+    public static void DirtyLikeAKernel(SimulatedMachine machine)
+    {
+        foreach (var fn in machine.Functions)
+        {
+            var space = fn.Space;
+            byte[] old = space.Snapshot();
+            var walk = CapabilityWalker.Walk(old);
+            space.WriteWord(Header.Command, (ushort)(space.ReadWord(Header.Command) | (ushort)Command.BusMaster));
+            space.WriteByte(Header.InterruptLine, (byte)(old[Header.InterruptLine] ^ 0x0a));
+            space.Poke(Header.Status + 1, [(byte)(old[Header.Status + 1] | 0x20)]);
+            if (walk.Find(CapabilityId.Msi) is { } msi)
+                space.WriteWord(msi.Offset + Msi.Flags, (ushort)(space.ReadWord(msi.Offset + Msi.Flags) | Msi.FlagsEnable));
+            if (walk.Find(CapabilityId.MsiX) is { } msix)
+                space.WriteWord(msix.Offset + MsiX.Flags, (ushort)(space.ReadWord(msix.Offset + MsiX.Flags) | MsiX.FlagsEnable));
+            if (walk.Find(CapabilityId.Express) is { } exp)
+                space.WriteWord(exp.Offset + PciExpress.DevCtl, (ushort)(space.ReadWord(exp.Offset + PciExpress.DevCtl) | 0x5000));
+        }
     }
 }
