@@ -1,6 +1,8 @@
 using Preconfig.ConfigCapture.Inspection;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
+using Preconfig.ConfigSpace.Sysfs;
+using System.IO.Abstractions;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Cli.Inspect;
@@ -15,6 +17,12 @@ internal static class InspectionInputs
     {
         if (input.StartsWith("lspci:", StringComparison.Ordinal)) return FromDump(input["lspci:".Length..]);
         if (input.StartsWith("sim:", StringComparison.Ordinal)) return FromMachine(input["sim:".Length..]);
+        if (input == "sysfs" || input.StartsWith("sysfs:", StringComparison.Ordinal))
+        {
+            string root = input == "sysfs" ? SysfsConfigSpace.DefaultRoot : input["sysfs:".Length..];
+            // Read-only: inspection never writes to a live machine.
+            return SnapshotSources.FromAccess(new SysfsPciAccess(new FileSystem(), root, writable: false), input);
+        }
         RequireFile(input);
         using (var s = File.OpenRead(input))
         {
