@@ -14,6 +14,7 @@ public sealed class DecodeContext
         Config = config;
         HeaderKind = ConfigBytes.HeaderKind(config);
         Capabilities = CapabilityWalker.Walk(config);
+        _capabilities = [.. Capabilities.Capabilities];
         ExpressOffset = FirstOffset(false, (ushort)CapabilityId.Express);
         if (ExpressOffset >= 0) ExpressFlags = ConfigBytes.U16(config, ExpressOffset + PciExpress.Flags);
         int msi = FirstOffset(false, (ushort)CapabilityId.Msi);
@@ -23,6 +24,7 @@ public sealed class DecodeContext
     public byte[] Config { get; }
     public HeaderType HeaderKind { get; }
     public CapabilityWalker.Result Capabilities { get; }
+    private readonly Capability[] _capabilities;   // an array: FirstOffset runs for every register, without an enumerator
 
     /// <summary>Offset of the PCI Express capability, -1 without one.</summary>
     public int ExpressOffset { get; }
@@ -49,7 +51,7 @@ public sealed class DecodeContext
     /// <summary>The first capability with this id (standard or extended), -1 if the walk did not find one.</summary>
     public int FirstOffset(bool extended, ushort id)
     {
-        foreach (var c in Capabilities.Capabilities)
+        foreach (var c in _capabilities)
             if (c.Extended == extended && c.Id == id) return c.Offset;
         return -1;
     }

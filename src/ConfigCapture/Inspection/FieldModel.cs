@@ -45,6 +45,9 @@ public sealed class FieldDef
     /// <summary>The name diff and scripts use: <c>Command.BusMaster</c>, <c>PCIe.DevCtl.MaxReadReq</c>, <c>BAR0</c>.</summary>
     public string Name { get; internal set; } = "";
 
+    /// <summary>Dense index of <see cref="Name"/> in <see cref="FieldTable.Names"/> (fields sharing a name share it).</summary>
+    public int NameIndex { get; internal set; }
+
     /// <summary>The part after the register's prefix (<c>BusMaster</c>), as it shows in a decoded line.</summary>
     public string ShortName { get; }
     public uint Mask { get; }

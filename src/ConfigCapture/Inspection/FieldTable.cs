@@ -32,6 +32,21 @@ public static class FieldTable
     /// <summary>Every field, in table order.</summary>
     public static IReadOnlyList<FieldDef> Fields { get; } = [.. Registers.SelectMany(r => r.Fields)];
 
+    /// <summary>Every distinct field name, in table order; <see cref="FieldDef.NameIndex"/> points here.</summary>
+    public static IReadOnlyList<string> Names { get; } = IndexNames();
+
+    private static List<string> IndexNames()
+    {
+        var names = new List<string>();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var f in Fields)
+        {
+            if (!index.TryGetValue(f.Name, out int i)) { i = names.Count; index[f.Name] = i; names.Add(f.Name); }
+            f.NameIndex = i;
+        }
+        return names;
+    }
+
     private static FieldDef Bit(string name, uint mask) => new(name, mask, Flag, null);
     private static FieldDef Bits(string name, uint mask, FieldFormat format = Number, string[]? names = null) => new(name, mask, format, names);
 

@@ -18,7 +18,7 @@ public sealed class PciIds
     private byte[]? _data;
     private Dictionary<ushort, int>? _vendors;   // vendor id -> offset of the line after the vendor line
     private Dictionary<byte, int>? _classes;     // base class -> offset of the line after the class line
-    private readonly Dictionary<uint, string?> _deviceCache = [];
+    private readonly Dictionary<ushort, Dictionary<ushort, int>> _devicesByVendor = [];   // device id -> offset of its name
 
     public PciIds(string? path) => _path = path;
 
@@ -40,14 +40,15 @@ public sealed class PciIds
 
     public string? Device(ushort vendor, ushort device)
     {
-        uint key = (uint)vendor << 16 | device;
-        if (_deviceCache.TryGetValue(key, out var cached)) return cached;
         Index();
-        string? name = null;
-        if (_vendors!.TryGetValue(vendor, out int at))
-            name = FindChild(at, 1, device, 4);
-        _deviceCache[key] = name;
-        return name;
+        if (!_devicesByVendor.TryGetValue(vendor, out var devices))
+        {
+            // First lookup for this vendor: index its block once (Intel's has thousands of lines).
+            devices = [];
+            if (_vendors!.TryGetValue(vendor, out int at)) IndexChildren(at, devices);
+            _devicesByVendor[vendor] = devices;
+        }
+        return devices.TryGetValue(device, out int name) ? LineName(LineAt(name), 5) : null;
     }
 
     /// <summary>The subclass name ("Ethernet controller"), or the base class name when the subclass is unknown.</summary>
@@ -111,6 +112,33 @@ public sealed class PciIds
         var data = _data.AsSpan(0, nextLineStart - 1);
         int start = data.LastIndexOf((byte)'\n') + 1;
         return data[start..];
+    }
+
+    private ReadOnlySpan<byte> LineAt(int start)
+    {
+        var data = _data.AsSpan(start);
+        int nl = data.IndexOf((byte)'\n');
+        return nl < 0 ? data : data[..nl];
+    }
+
+    /// <summary>Offsets of the one-tab child lines (<c>\tdddd  Name</c>) of the block starting at <paramref name="start"/>.</summary>
+    private void IndexChildren(int start, Dictionary<ushort, int> children)
+    {
+        var data = _data.AsSpan();
+        int pos = start;
+        while (pos < data.Length)
+        {
+            int nl = data[pos..].IndexOf((byte)'\n');
+            int end = nl < 0 ? data.Length : pos + nl;
+            var line = data[pos..end];
+            if (line.Length > 0 && line[0] != (byte)'#')
+            {
+                if (line[0] != (byte)'\t') return;   // the next vendor
+                if (line.Length > 6 && line[1] != (byte)'\t' && IsHex(line.Slice(1, 4)))
+                    children.TryAdd((ushort)Hex(line.Slice(1, 4)), pos);
+            }
+            pos = end + 1;
+        }
     }
 
     /// <summary>The text after the id and its two spaces (C lines carry "C " before the id).</summary>

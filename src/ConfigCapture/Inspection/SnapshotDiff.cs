@@ -51,28 +51,46 @@ public static class SnapshotDiff
     public static void CompareFunction(PciAddress address, byte[] a, byte[] b, List<FieldChange> changes)
     {
         if (a.AsSpan().SequenceEqual(b)) return;
-        var fa = DeviceDecoder.Decode(a);
-        var fb = DeviceDecoder.Decode(b);
+        var ca = new DecodeContext(a);
+        var cb = new DecodeContext(b);
+        if (a.Length == b.Length && TryCompareSameLayout(address, ca, cb, changes)) return;
+        CompareByName(address, ca, cb, changes);
+    }
+
+    /// <summary>The general path: both sides decoded, fields matched by name (layouts may differ).</summary>
+    internal static void CompareByName(PciAddress address, DecodeContext ca, DecodeContext cb, List<FieldChange> changes)
+    {
+        byte[] a = ca.Config, b = cb.Config;
+        var fa = DeviceDecoder.Decode(ca);
+        var fb = DeviceDecoder.Decode(cb);
 
         if (a.Length != b.Length)
             changes.Add(new FieldChange(address, ConfigLengthField, a.Length.ToString(CultureInfo.InvariantCulture), b.Length.ToString(CultureInfo.InvariantCulture)));
 
-        // Fields in table order; a name can have two definitions (MSI.Data moves with 64-bit addressing): match by name.
-        var byNameB = new Dictionary<string, DecodedField>(fb.Count);
-        foreach (var f in fb) byNameB[f.Name] = f;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Fields in table order; a name can have two definitions (MSI.Data moves with 64-bit addressing): match by
+        // name index. Values are compared raw and formatted only when they differ.
+        int names = FieldTable.Names.Count;
+        Span<int> inB = names <= 512 ? stackalloc int[names] : new int[names];
+        inB.Fill(-1);
+        for (int k = 0; k < fb.Count; k++) inB[fb[k].Field.NameIndex] = k;
+        Span<bool> matched = fb.Count <= 512 ? stackalloc bool[fb.Count] : new bool[fb.Count];
+        matched.Clear();
         foreach (var f in fa)
         {
-            seen.Add(f.Name);
-            if (byNameB.TryGetValue(f.Name, out var g))
+            int k = inB[f.Field.NameIndex];
+            if (k < 0)
             {
-                string from = f.Display, to = g.Display;
-                if (from != to) changes.Add(new FieldChange(address, f.Name, from, to));
+                changes.Add(new FieldChange(address, f.Name, f.Display, Absent));
+                continue;
             }
-            else changes.Add(new FieldChange(address, f.Name, f.Display, Absent));
+            matched[k] = true;
+            var g = fb[k];
+            if (g.Field == f.Field && g.Value == f.Value) continue;
+            string from = f.Display, to = g.Display;
+            if (from != to) changes.Add(new FieldChange(address, f.Name, from, to));
         }
-        foreach (var g in fb)
-            if (!seen.Contains(g.Name)) changes.Add(new FieldChange(address, g.Name, Absent, g.Display));
+        for (int k = 0; k < fb.Count; k++)
+            if (!matched[k]) changes.Add(new FieldChange(address, fb[k].Name, Absent, fb[k].Display));
 
         // Changed bits that no field explains: a bit counts as named only where the same field sits at the same
         // offset on both sides (a moved capability explains nothing about the bytes it left).
@@ -80,9 +98,50 @@ public static class SnapshotDiff
         Span<byte> named = common <= 256 ? stackalloc byte[common] : new byte[common];
         named.Clear();
         foreach (var f in fa)
-            if (byNameB.TryGetValue(f.Name, out var g) && g.Offset == f.Offset && g.Field == f.Field)
-                DeviceDecoder.MarkNamedBits(f, named);
-        for (int k = 0; k < common; k++)
+        {
+            int k = inB[f.Field.NameIndex];
+            if (k >= 0 && fb[k].Offset == f.Offset && fb[k].Field == f.Field) DeviceDecoder.MarkNamedBits(f, named);
+        }
+        AddUnnamedBytes(address, a, b, named, changes);
+    }
+
+    /// <summary>
+    /// The common case, a device whose registers sit at the same offsets on both sides: only registers whose bytes
+    /// differ are read, so a function with a few changed bits costs a pass over the table, not two decodes. Returns
+    /// false (nothing added) as soon as a register sits differently; the general path then matches fields by name.
+    /// </summary>
+    internal static bool TryCompareSameLayout(PciAddress address, DecodeContext ca, DecodeContext cb, List<FieldChange> changes)
+    {
+        byte[] a = ca.Config, b = cb.Config;
+        var registers = FieldTable.Registers;
+        Span<int> at = registers.Count <= 512 ? stackalloc int[registers.Count] : new int[registers.Count];
+        for (int r = 0; r < registers.Count; r++)
+        {
+            at[r] = ca.Locate(registers[r]);
+            if (at[r] != cb.Locate(registers[r])) return false;
+        }
+        Span<byte> named = a.Length <= 256 ? stackalloc byte[a.Length] : new byte[a.Length];
+        named.Clear();
+        for (int r = 0; r < registers.Count; r++)
+        {
+            if (at[r] < 0) continue;
+            var register = registers[r];
+            uint ra = ca.Read(at[r], register.Width), rb = cb.Read(at[r], register.Width);
+            foreach (var f in register.Fields)
+            {
+                var d = new DecodedField(f, at[r], f.Extract(ra));
+                if (ra != rb) DeviceDecoder.MarkNamedBits(d, named);
+                uint vb = f.Extract(rb);
+                if (d.Value != vb) changes.Add(new FieldChange(address, f.Name, d.Display, f.Display(vb)));
+            }
+        }
+        AddUnnamedBytes(address, a, b, named, changes);
+        return true;
+    }
+
+    private static void AddUnnamedBytes(PciAddress address, byte[] a, byte[] b, ReadOnlySpan<byte> named, List<FieldChange> changes)
+    {
+        for (int k = 0; k < named.Length; k++)
         {
             int diff = a[k] ^ b[k];
             if ((diff & ~named[k]) != 0)

@@ -128,3 +128,32 @@ public class SnapshotDiffTests
         Devices = [.. s.Devices.Select(d => d.Address == address ? new DeviceRecord { Address = address, Config = config } : d)],
     };
 }
+
+public class SnapshotDiffPathTests
+{
+    /// <summary>The same-layout shortcut must say exactly what the general by-name path says.</summary>
+    [Theory]
+    [InlineData("pciutils-tests/tree-asus-p6t6", 1)]
+    [InlineData("pciutils-tests/cap-dvsec-cxl", 2)]
+    [InlineData("pciutils-tests/cap-aer-root", 3)]
+    public void SameLayoutShortcutAgreesWithTheGeneralPath(string dump, int seed)
+    {
+        var random = new Random(seed);
+        int compared = 0;
+        foreach (var d in InspectionTestData.Load(dump).Devices)
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                var b = d.Config.ToArray();
+                for (int k = 0; k < 4; k++) b[random.Next(b.Length)] ^= (byte)(1 << random.Next(8));
+                var fast = new List<FieldChange>();
+                if (!SnapshotDiff.TryCompareSameLayout(d.Address, new DecodeContext(d.Config), new DecodeContext(b), fast)) continue;
+                var general = new List<FieldChange>();
+                SnapshotDiff.CompareByName(d.Address, new DecodeContext(d.Config), new DecodeContext(b), general);
+                Assert.Equal(general, fast);
+                compared++;
+            }
+        }
+        Assert.True(compared > 20, $"only {compared} same-layout mutations compared");
+    }
+}
