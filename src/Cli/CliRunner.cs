@@ -29,7 +29,7 @@ internal static class CliRunner
         }
         try
         {
-            // The default handler would print a stack trace and return 1 ("differs"): input errors must exit 2.
+            // System.CommandLine's own handler would print a stack trace and exit 1; input errors must exit 2.
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsInputError(e))
