@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Preconfig.ConfigCapture.Inspection;
+using Preconfig.ConfigSpace;
+using Preconfig.ConfigSpace.Lspci;
+using Preconfig.ConfigSpace.Simulation;
+
+namespace Preconfig.Tests.Inspection;
+
+/// <summary>The verbs as a user runs them (the preconfig next to the tests, in its own process): exit codes and output shapes.</summary>
+public class InspectionVerbTests
+{
+    private static (int Code, string Out, string Err) Preconfig(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "preconfig.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output, err.Result);
+    }
+
+    private static string Dump(string name) => "lspci:" + InspectionTestData.PathOf(name);
+
+    [Fact]
+    public void DiffExitsZeroWhenSameOneWhenDifferentTwoOnBadInput()
+    {
+        string dir = Directory.CreateTempSubdirectory("preconfig-diff-").FullName;
+        try
+        {
+            var machine = SimulatedMachine.FromDump(LspciDumpReader.ReadFile(InspectionTestData.PathOf("pciutils-tests/cap-aer-root")));
+            string boot = Path.Combine(dir, "boot.json"), dirty = Path.Combine(dir, "dirty.json");
+            machine.Save(boot);
+            InspectionTestData.DirtyLikeAKernel(machine);
+            machine.Save(dirty);
+
+            var same = Preconfig("diff", $"sim:{boot}", boot);
+            Assert.True(same.Code == 0, same.Err);
+            Assert.Contains("no differences", same.Out);
+
+            var differs = Preconfig("diff", $"sim:{boot}", $"sim:{dirty}", "--json");
+            Assert.True(differs.Code == 1, differs.Err);
+            using var doc = JsonDocument.Parse(differs.Out);
+            var printed = doc.RootElement.GetProperty("changes").EnumerateArray()
+                .Select(c => new FieldChange(PciAddress.Parse(c.GetProperty("address").GetString()!), c.GetProperty("field").GetString()!,
+                    c.GetProperty("from").GetString()!, c.GetProperty("to").GetString()!)).ToList();
+            var expected = SnapshotDiff.Compare(SnapshotSources.FromAccess(SimulatedMachine.Load(boot), "a"), SnapshotSources.FromAccess(SimulatedMachine.Load(dirty), "b"));
+            Assert.NotEmpty(printed);
+            Assert.Equal(expected.Changes, printed);
+            Assert.Equal(JsonValueKind.Array, doc.RootElement.GetProperty("added").ValueKind);
+            Assert.Equal(JsonValueKind.Array, doc.RootElement.GetProperty("removed").ValueKind);
+
+            string missing = Path.Combine(dir, "missing");
+            var bad = Preconfig("diff", $"sim:{boot}", $"lspci:{missing}");
+            Assert.Equal(2, bad.Code);
+            Assert.Contains(missing, bad.Err);
+            Assert.Single(bad.Err.Trim().Split('\n'));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void InspectJsonIsAnArrayOfDevicesWithCapabilities()
+    {
+        var r = Preconfig("inspect", Dump("pciutils-tests/cap-aer-root"), "--json");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.Equal(JsonValueKind.Array, doc.RootElement.ValueKind);
+        var port = doc.RootElement.EnumerateArray().First(d => d.GetProperty("address").GetString() == "0000:00:02.0");
+        var caps = port.GetProperty("capabilities").EnumerateArray()
+            .Select(c => (c.GetProperty("offset").GetInt32(), c.GetProperty("id").GetInt32(), c.GetProperty("extended").GetBoolean())).ToList();
+        Assert.Contains((0x90, 0x10, false), caps);    // PCI Express
+        Assert.Contains((0x148, 0x01, true), caps);    // AER
+    }
+
+    [Fact]
+    public void InspectTableAndDeviceViewAndTheirErrors()
+    {
+        var table = Preconfig("inspect", Dump("pciutils-tests/tree-asus-p6t6"));
+        Assert.True(table.Code == 0, table.Err);
+        var lines = table.Out.TrimEnd().Split('\n');
+        Assert.StartsWith("ADDRESS", lines[0]);
+        Assert.Equal(54, lines.Length);   // the heading and 53 functions
+        Assert.Contains(lines, l => l.StartsWith("0000:00:1c.0 ", StringComparison.Ordinal) && l.Contains("Express,MSI,SSVID,PM,VC,RCLink"));
+
+        var device = Preconfig("inspect", Dump("pciutils-tests/cap-aer-root"), "--device", "00:02.0");
+        Assert.True(device.Code == 0, device.Err);
+        Assert.Contains("\t\tDevCtl: CorrErr- NonFatalErr- FatalErr- UnsupReq- RlxdOrd- MaxPayload=256", device.Out);
+
+        var noSuch = Preconfig("inspect", Dump("pciutils-tests/cap-aer-root"), "--device", "00:1f.7");
+        Assert.Equal(2, noSuch.Code);
+        Assert.Contains("no function 0000:00:1f.7", noSuch.Err);
+        var badAddress = Preconfig("inspect", Dump("pciutils-tests/cap-aer-root"), "--device", "zz");
+        Assert.Equal(2, badAddress.Code);
+    }
+}
