@@ -18,7 +18,8 @@ public sealed class PciIds
     private byte[]? _data;
     private Dictionary<ushort, int>? _vendors;   // vendor id -> offset of the line after the vendor line
     private Dictionary<byte, int>? _classes;     // base class -> offset of the line after the class line
-    private readonly Dictionary<ushort, Dictionary<ushort, int>> _devicesByVendor = [];   // device id -> offset of its name
+    private readonly Dictionary<ushort, Dictionary<ushort, int>> _devicesByVendor = [];   // device id -> offset of its line
+    private readonly Dictionary<byte, Dictionary<ushort, int>> _subclassesByClass = [];   // subclass -> offset of its line
 
     public PciIds(string? path) => _path = path;
 
@@ -44,8 +45,7 @@ public sealed class PciIds
         if (!_devicesByVendor.TryGetValue(vendor, out var devices))
         {
             // First lookup for this vendor: index its block once (Intel's has thousands of lines).
-            devices = [];
-            if (_vendors!.TryGetValue(vendor, out int at)) IndexChildren(at, devices);
+            devices = _vendors!.TryGetValue(vendor, out int at) ? IndexChildren(at, 4) : [];
             _devicesByVendor[vendor] = devices;
         }
         return devices.TryGetValue(device, out int name) ? LineName(LineAt(name), 5) : null;
@@ -57,7 +57,9 @@ public sealed class PciIds
         Index();
         byte baseClass = (byte)(classCode >> 16);
         if (!_classes!.TryGetValue(baseClass, out int at)) return null;
-        return FindChild(at, 1, (classCode >> 8) & 0xff, 2) ?? LineName(LineBefore(at), 4);
+        if (!_subclassesByClass.TryGetValue(baseClass, out var subclasses))
+            _subclassesByClass[baseClass] = subclasses = IndexChildren(at, 2);
+        return subclasses.TryGetValue((ushort)((classCode >> 8) & 0xff), out int line) ? LineName(LineAt(line), 3) : LineName(LineBefore(at), 4);
     }
 
     private void Index()
@@ -84,29 +86,6 @@ public sealed class PciIds
         }
     }
 
-    /// <summary>Scans the lines after a parent line for a child at <paramref name="depth"/> tabs with this id.</summary>
-    private string? FindChild(int start, int depth, uint id, int digits)
-    {
-        var data = _data.AsSpan();
-        int pos = start;
-        while (pos < data.Length)
-        {
-            int nl = data[pos..].IndexOf((byte)'\n');
-            int end = nl < 0 ? data.Length : pos + nl;
-            var line = data[pos..end];
-            pos = end + 1;
-            if (line.Length == 0 || line[0] == (byte)'#') continue;
-            int tabs = 0;
-            while (tabs < line.Length && line[tabs] == (byte)'\t') tabs++;
-            if (tabs == 0) return null;          // the next vendor or class: not found
-            if (tabs != depth) continue;
-            var rest = line[tabs..];
-            if (rest.Length > digits && IsHex(rest[..digits]) && Hex(rest[..digits]) == id)
-                return LineName(rest, digits);
-        }
-        return null;
-    }
-
     private ReadOnlySpan<byte> LineBefore(int nextLineStart)
     {
         var data = _data.AsSpan(0, nextLineStart - 1);
@@ -121,9 +100,10 @@ public sealed class PciIds
         return nl < 0 ? data : data[..nl];
     }
 
-    /// <summary>Offsets of the one-tab child lines (<c>\tdddd  Name</c>) of the block starting at <paramref name="start"/>.</summary>
-    private void IndexChildren(int start, Dictionary<ushort, int> children)
+    /// <summary>Offsets of the one-tab child lines (<c>\tdddd  Name</c>, <c>\tss  Subclass</c>) of the block at <paramref name="start"/>.</summary>
+    private Dictionary<ushort, int> IndexChildren(int start, int digits)
     {
+        var children = new Dictionary<ushort, int>();
         var data = _data.AsSpan();
         int pos = start;
         while (pos < data.Length)
@@ -133,12 +113,13 @@ public sealed class PciIds
             var line = data[pos..end];
             if (line.Length > 0 && line[0] != (byte)'#')
             {
-                if (line[0] != (byte)'\t') return;   // the next vendor
-                if (line.Length > 6 && line[1] != (byte)'\t' && IsHex(line.Slice(1, 4)))
-                    children.TryAdd((ushort)Hex(line.Slice(1, 4)), pos);
+                if (line[0] != (byte)'\t') break;   // the next vendor or class
+                if (line.Length > digits + 2 && line[1] != (byte)'\t' && IsHex(line.Slice(1, digits)))
+                    children.TryAdd((ushort)Hex(line.Slice(1, digits)), pos);
             }
             pos = end + 1;
         }
+        return children;
     }
 
     /// <summary>The text after the id and its two spaces (C lines carry "C " before the id).</summary>

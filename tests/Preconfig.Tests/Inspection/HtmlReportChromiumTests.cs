@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Preconfig.Cli.Report;
 using Preconfig.ConfigCapture.Inspection;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
+using Preconfig.Tests.Lspci;
 
 namespace Preconfig.Tests.Inspection;
 
@@ -42,7 +42,7 @@ public partial class HtmlReportChromiumTests
             var diff = SnapshotDiff.Compare(input, SnapshotSources.FromAccess(SimulatedMachine.Load(crashed), "crashed"));
             Assert.Equal([gone], diff.Removed);
 
-            string dom = RunChromium(chromium, dir, "--dump-dom", new Uri(html).AbsoluteUri);
+            string dom = Chromium(chromium, "--dump-dom", new Uri(html).AbsoluteUri);
             var ok = ScriptOk().Match(dom);
             Assert.True(ok.Success, "the page's script did not report success: " + Regex.Match(dom, "id=\"script-status\"[^<]*").Value);
 
@@ -61,7 +61,7 @@ public partial class HtmlReportChromiumTests
             Directory.CreateDirectory(artifacts);
             string png = Path.Combine(artifacts, "report-against-dirtied.png");
             File.Delete(png);
-            RunChromium(chromium, dir, "--window-size=1280,1600", $"--screenshot={png}", new Uri(html).AbsoluteUri);
+            Chromium(chromium, "--window-size=1280,1600", $"--screenshot={png}", new Uri(html).AbsoluteUri);
             Assert.True(File.Exists(png) && new FileInfo(png).Length > 10_000, $"no screenshot at {png}");
             File.Copy(html, Path.Combine(artifacts, "report-against-dirtied.html"), overwrite: true);
         }
@@ -74,40 +74,25 @@ public partial class HtmlReportChromiumTests
         const string path = "/usr/bin/chromium";
         if (!File.Exists(path))
         {
-            var psi = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "scripts", "install-deps.sh")) { ArgumentList = { "chromium" }, RedirectStandardError = true };
-            using var p = Process.Start(psi)!;
-            string err = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.True(File.Exists(path), $"Chromium is needed for the HTML report test and could not be installed (scripts/install-deps.sh chromium exited {p.ExitCode}): {err}");
+            var r = ExternalTool.Run(Path.Combine(RepoPaths.Root, "scripts", "install-deps.sh"), "chromium");
+            Assert.True(File.Exists(path), $"Chromium is needed for the HTML report test and could not be installed (scripts/install-deps.sh chromium exited {r.ExitCode}): {r.Stderr}");
         }
         return path;
     }
 
-    private static string RunChromium(string chromium, string dir, params string[] args)
+    private static string Chromium(string chromium, params string[] args)
     {
         string profile = Directory.CreateTempSubdirectory("chromium-profile-").FullName;
-        try { return RunChromium(chromium, dir, profile, args); }
+        try { return WithProfile(chromium, profile, args); }
         finally { Directory.Delete(profile, recursive: true); }
     }
 
-    private static string RunChromium(string chromium, string dir, string profile, string[] args)
+    private static string WithProfile(string chromium, string profile, string[] args)
     {
-        var psi = new ProcessStartInfo(chromium) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     $"--user-data-dir={profile}"])
-            psi.ArgumentList.Add(a);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.WorkingDirectory = dir;
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(90)))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail("chromium did not finish within 90 s");
-        }
-        Assert.True(p.ExitCode == 0, $"chromium exited {p.ExitCode}: {stderr.Result[^Math.Min(stderr.Result.Length, 500)..]}");
-        return stdout.Result;
+        string[] common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}"];
+        var r = ExternalTool.Run(chromium, [.. common, .. args]);
+        Assert.True(r.ExitCode == 0, $"chromium exited {r.ExitCode}: {r.Stderr[^Math.Min(r.Stderr.Length, 500)..]}");
+        return r.Stdout;
     }
 }

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using Preconfig.ConfigCapture.Inspection;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
 using Preconfig.ConfigSpace.Simulation;
+using Preconfig.Tests.Lspci;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Inspection;
@@ -34,24 +34,12 @@ internal static class InspectionTestData
         return SnapshotSources.FromDump(dump);
     }
 
-    /// <summary>Runs a program to completion and returns its standard output; fails the test on a non-zero exit.</summary>
-    public static string Run(string program, params string[] args)
-    {
-        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{program} did not start");
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{program} {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result}");
-        return stdout;
-    }
-
-    /// <summary>pciutils' lspci, installed by scripts/install-deps.sh; a missing lspci fails loudly.</summary>
+    /// <summary>pciutils' lspci output; a missing lspci or a failing run fails the test.</summary>
     public static string Lspci(params string[] args)
     {
-        Assert.True(File.Exists("/usr/bin/lspci"), "lspci is missing: run scripts/install-deps.sh (Debian package pciutils)");
-        return Run("/usr/bin/lspci", args);
+        var r = ExternalTool.Run(ExternalTool.Lspci, args);
+        Assert.True(r.ExitCode == 0, $"lspci {string.Join(' ', args)} exited {r.ExitCode}: {r.Stderr}");
+        return r.Stdout;
     }
 
     /// <summary>

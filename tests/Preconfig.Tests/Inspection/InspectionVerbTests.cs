@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Preconfig.ConfigCapture.Inspection;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
+using Preconfig.Tests.Lspci;
 
 namespace Preconfig.Tests.Inspection;
 
@@ -12,14 +12,8 @@ public class InspectionVerbTests
 {
     private static (int Code, string Out, string Err) Preconfig(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "preconfig.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output, err.Result);
+        var r = ExternalTool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "preconfig.dll"), .. args]);
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 
     private static string Dump(string name) => "lspci:" + InspectionTestData.PathOf(name);
