@@ -1,57 +1,40 @@
-using Preconfig.ConfigCapture.Inspection;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.ConfigSpace.Sysfs;
 using System.IO.Abstractions;
+using Preconfig.ConfigCapture.Sources;
+using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Cli.Inspect;
 
 /// <summary>
-/// Reads an INPUT of the contract for inspect, diff and report. Interim: lspci dumps and simulated machines;
-/// replaced by the handoff InputLoader (every form: blobs, stores, sysfs, earlydump) when it lands on main.
+/// Reads an INPUT of the contract for inspect, diff and report through the handoff <see cref="InputLoader"/>
+/// (blobs and stores by magic, lspci dumps, simulated machines); warnings go to stderr, the bytes are still shown.
 /// </summary>
 internal static class InspectionInputs
 {
     public static Snapshot Load(string input)
     {
-        if (input.StartsWith("lspci:", StringComparison.Ordinal)) return FromDump(input["lspci:".Length..]);
-        if (input.StartsWith("sim:", StringComparison.Ordinal)) return FromMachine(input["sim:".Length..]);
-        if (input == "sysfs" || input.StartsWith("sysfs:", StringComparison.Ordinal))
+        var fs = new FileSystem();
+        Snapshot snapshot;
+        IReadOnlyList<string> warnings;
+        if (IsSysfs(input, out string root))
         {
-            string root = input == "sysfs" ? SysfsConfigSpace.DefaultRoot : input["sysfs:".Length..];
-            // Read-only: inspection never writes to a live machine.
-            return SnapshotSources.FromAccess(new SysfsPciAccess(new FileSystem(), root, writable: false), input);
+            // Read-only: the offline views never write to a live machine. (Until the capture work gives
+            // SnapshotSources a sysfs form, this is where `sysfs` is read.)
+            snapshot = SnapshotSources.Take([new PciAccessSource(new SysfsPciAccess(fs, root, writable: false), input)], out warnings);
         }
-        RequireFile(input);
-        using (var s = File.OpenRead(input))
+        else
         {
-            int first;
-            do first = s.ReadByte(); while (first is ' ' or '\n' or '\r' or '\t');
-            if (first == '{') return FromMachine(input);
+            var loaded = InputLoader.Load(input, fs);
+            snapshot = loaded.Snapshot;
+            warnings = loaded.Warnings;
         }
-        return FromDump(input);
+        foreach (var w in warnings) Console.Error.WriteLine($"preconfig: warning: {w}");
+        return snapshot;
     }
 
-    private static Snapshot FromDump(string path)
+    private static bool IsSysfs(string input, out string root)
     {
-        RequireFile(path);
-        var dump = path == "-" ? LspciDumpReader.Read(Console.OpenStandardInput(), "<stdin>") : LspciDumpReader.ReadFile(path);
-        if (dump.Functions.Count == 0)
-            throw new InvalidDataException(dump.Problems.Count > 0 ? dump.Problems[0].ToString() : $"{path}: no device in the dump");
-        foreach (var p in dump.Problems) Console.Error.WriteLine($"preconfig: warning: {p}");
-        return SnapshotSources.FromDump(dump);
-    }
-
-    private static Snapshot FromMachine(string path)
-    {
-        RequireFile(path);
-        return SnapshotSources.FromAccess(SimulatedMachine.Load(path), $"sim:{path}");
-    }
-
-    // The AOT build strips framework messages (UseSystemResourceKeys): say it ourselves, naming the file.
-    private static void RequireFile(string path)
-    {
-        if (path != "-" && !File.Exists(path)) throw new FileNotFoundException($"{path}: no such file");
+        root = input == "sysfs" ? SysfsConfigSpace.DefaultRoot : input.StartsWith("sysfs:", StringComparison.Ordinal) ? input["sysfs:".Length..] : "";
+        return root.Length > 0;
     }
 }

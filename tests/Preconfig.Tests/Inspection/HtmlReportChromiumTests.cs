@@ -38,8 +38,8 @@ public partial class HtmlReportChromiumTests
 
             Assert.Equal(0, ReportCommand.Run($"sim:{boot}", $"sim:{crashed}", html, pciIdsPath: null));
 
-            var input = SnapshotSources.FromAccess(SimulatedMachine.Load(boot), "boot");
-            var diff = SnapshotDiff.Compare(input, SnapshotSources.FromAccess(SimulatedMachine.Load(crashed), "crashed"));
+            var input = InspectionTestData.Take(SimulatedMachine.Load(boot), "boot");
+            var diff = SnapshotDiff.Compare(input, InspectionTestData.Take(SimulatedMachine.Load(crashed), "crashed"));
             Assert.Equal([gone], diff.Removed);
 
             string dom = Chromium(chromium, "--dump-dom", new Uri(html).AbsoluteUri);

@@ -1,4 +1,5 @@
-using Preconfig.ConfigCapture.Inspection;
+using System.IO.Abstractions;
+using Preconfig.ConfigCapture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
@@ -27,12 +28,17 @@ internal static class InspectionTestData
 
     public static string PathOf(string relative) => Path.Combine(RepoPaths.SharedRealDumps, relative);
 
+    /// <summary>A real dump through the same loader the verbs use.</summary>
     public static Snapshot Load(string relative)
     {
-        var dump = LspciDumpReader.ReadFile(PathOf(relative));
-        Assert.True(dump.Functions.Count > 0, $"{relative}: no function read ({string.Join("; ", dump.Problems)})");
-        return SnapshotSources.FromDump(dump);
+        var snapshot = InputLoader.Load("lspci:" + PathOf(relative), new FileSystem()).Snapshot;
+        Assert.True(snapshot.Devices.Count > 0, $"{relative}: no function read");
+        return snapshot;
     }
+
+    /// <summary>A snapshot of a machine as it is now (the simulator, a sysfs tree).</summary>
+    public static Snapshot Take(IPciAccess machine, string description) =>
+        SnapshotSources.Take([new PciAccessSource(machine, description)], out _);
 
     /// <summary>pciutils' lspci output; a missing lspci or a failing run fails the test.</summary>
     public static string Lspci(params string[] args)

@@ -40,7 +40,7 @@ public class InspectionVerbTests
             var printed = doc.RootElement.GetProperty("changes").EnumerateArray()
                 .Select(c => new FieldChange(PciAddress.Parse(c.GetProperty("address").GetString()!), c.GetProperty("field").GetString()!,
                     c.GetProperty("from").GetString()!, c.GetProperty("to").GetString()!)).ToList();
-            var expected = SnapshotDiff.Compare(SnapshotSources.FromAccess(SimulatedMachine.Load(boot), "a"), SnapshotSources.FromAccess(SimulatedMachine.Load(dirty), "b"));
+            var expected = SnapshotDiff.Compare(InspectionTestData.Take(SimulatedMachine.Load(boot), "a"), InspectionTestData.Take(SimulatedMachine.Load(dirty), "b"));
             Assert.NotEmpty(printed);
             Assert.Equal(expected.Changes, printed);
             Assert.Equal(JsonValueKind.Array, doc.RootElement.GetProperty("added").ValueKind);
@@ -88,5 +88,31 @@ public class InspectionVerbTests
         Assert.Contains("no function 0000:00:1f.7", noSuch.Err);
         var badAddress = Preconfig("inspect", Dump("pciutils-tests/cap-aer-root"), "--device", "zz");
         Assert.Equal(2, badAddress.Code);
+    }
+
+    [Fact]
+    public void ABlobReadsLikeTheDumpItWasCapturedFrom()
+    {
+        string dir = Directory.CreateTempSubdirectory("preconfig-blob-").FullName;
+        try
+        {
+            string dump = Dump("pciutils-tests/tree-asus-p6t6"), blob = Path.Combine(dir, "boot.pcfg");
+            var capture = Preconfig("capture", "--source", dump, "--out", blob);
+            Assert.True(capture.Code == 0, capture.Err);
+
+            var same = Preconfig("diff", blob, dump);
+            Assert.True(same.Code == 0, same.Out + same.Err);
+
+            var fromBlob = Preconfig("inspect", blob, "--json");
+            var fromDump = Preconfig("inspect", dump, "--json");
+            Assert.True(fromBlob.Code == 0, fromBlob.Err);
+            static string Caps(string json)
+            {
+                using var doc = JsonDocument.Parse(json);
+                return string.Join("\n", doc.RootElement.EnumerateArray().Select(d => d.GetProperty("address").GetString() + " " + d.GetProperty("capabilities")));
+            }
+            Assert.Equal(Caps(fromDump.Out), Caps(fromBlob.Out));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 }

@@ -33,7 +33,7 @@ public class SnapshotDiffTests
     public void AgainstADirtiedCopyItListsExactlyTheChangedFields(string dump)
     {
         var machine = SimulatedMachine.FromDump(LspciDumpReader.ReadFile(InspectionTestData.PathOf(dump)));
-        var before = SnapshotSources.FromAccess(machine, "sim:before");
+        var before = InspectionTestData.Take(machine, "sim:before");
         var expected = new HashSet<FieldChange>();
 
         InspectionTestData.DirtyLikeAKernel(machine);
@@ -61,7 +61,7 @@ public class SnapshotDiffTests
         }
         Assert.NotEmpty(expected);
 
-        var diff = SnapshotDiff.Compare(before, SnapshotSources.FromAccess(machine, "sim:after"));
+        var diff = SnapshotDiff.Compare(before, InspectionTestData.Take(machine, "sim:after"));
         Assert.Empty(diff.Added);
         Assert.Empty(diff.Removed);
         Assert.Equal(expected.OrderBy(c => c.Address).ThenBy(c => c.Field, StringComparer.Ordinal),
