@@ -12,7 +12,7 @@ internal static class InspectCommand
     {
         var input = new Argument<string>("input") { Description = "INPUT: sysfs, lspci:FILE, sim:FILE, a blob or store, or a dump path" };
         var device = new Option<string?>("--device") { Description = "Decode one function (dddd:bb:dd.f) in lspci -vvv style" };
-        var json = new Option<bool>("--json") { Description = "JSON for scripts: an array of devices with their capabilities" };
+        var json = new Option<bool>("--json") { Description = "JSON for scripts: an array of devices with their capabilities (and, with --device, every decoded field)" };
         var pciIds = new Option<string?>("--pci-ids") { Description = "pci.ids file for names (default: /usr/share/misc/pci.ids when present)" };
         var command = new Command("inspect", "Table of a snapshot's devices (names, class, driver, BARs, capabilities), or one device decoded");
         command.Arguments.Add(input);
@@ -40,7 +40,7 @@ internal static class InspectCommand
         if (json)
         {
             using var stdout = Console.OpenStandardOutput();
-            InspectionJson.Write(stdout, InspectionJson.Devices(functions));
+            InspectionJson.Write(stdout, InspectionJson.Devices(functions, withFields: device is not null));
             stdout.WriteByte((byte)'\n');
             return ExitCodes.Success;
         }

@@ -41,8 +41,18 @@ public sealed class InspectDeviceJson
     public string Source { get; set; } = "";
     public List<InspectBarJson> Bars { get; set; } = [];
     public List<InspectCapabilityJson> Capabilities { get; set; } = [];
+    /// <summary>With --device: every decoded field (name, absolute offset, value as diff prints it).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<InspectFieldJson>? Fields { get; set; }
     /// <summary>Where a capability walk stopped early ("chain looped at 0x48"), empty when both lists were whole.</summary>
     public List<string> CapabilityProblems { get; set; } = [];
+}
+
+public sealed class InspectFieldJson
+{
+    public string Name { get; set; } = "";
+    public int Offset { get; set; }
+    public string Value { get; set; } = "";
 }
 
 public sealed class DiffChangeJson
@@ -68,7 +78,7 @@ public sealed partial class InspectionJsonContext : JsonSerializerContext;
 /// <summary>Builds and writes the JSON documents.</summary>
 public static class InspectionJson
 {
-    public static List<InspectDeviceJson> Devices(IEnumerable<FunctionSummary> functions)
+    public static List<InspectDeviceJson> Devices(IEnumerable<FunctionSummary> functions, bool withFields = false)
     {
         var list = new List<InspectDeviceJson>();
         foreach (var f in functions)
@@ -96,6 +106,8 @@ public static class InspectionJson
                     Offset = c.Offset, Id = c.Id, Extended = c.Extended, Name = CapabilityNames.Short(c), Version = c.Extended ? c.Version : null,
                 });
             d.CapabilityProblems.AddRange(InspectText.ChainProblems(f.Capabilities));
+            if (withFields)
+                d.Fields = [.. DeviceDecoder.Decode(f.Record.Config).Select(x => new InspectFieldJson { Name = x.Name, Offset = x.Offset, Value = x.Display })];
             list.Add(d);
         }
         return list;

@@ -83,6 +83,16 @@ public class InspectionVerbTests
         Assert.True(device.Code == 0, device.Err);
         Assert.Contains("\t\tDevCtl: CorrErr- NonFatalErr- FatalErr- UnsupReq- RlxdOrd- MaxPayload=256", device.Out);
 
+        var json = Preconfig("inspect", Dump("pciutils-tests/cap-aer-root"), "--device", "00:02.0", "--json");
+        Assert.True(json.Code == 0, json.Err);
+        using (var doc = JsonDocument.Parse(json.Out))
+        {
+            var fields = Assert.Single(doc.RootElement.EnumerateArray()).GetProperty("fields").EnumerateArray().ToList();
+            var readRq = fields.Single(f => f.GetProperty("name").GetString() == "PCIe.DevCtl.MaxReadReq");
+            Assert.Equal(0x98, readRq.GetProperty("offset").GetInt32());   // Express at 0x90 + DevCtl 0x08
+            Assert.Equal("128", readRq.GetProperty("value").GetString());
+        }
+
         var noSuch = Preconfig("inspect", Dump("pciutils-tests/cap-aer-root"), "--device", "00:1f.7");
         Assert.Equal(2, noSuch.Code);
         Assert.Contains("no function 0000:00:1f.7", noSuch.Err);
