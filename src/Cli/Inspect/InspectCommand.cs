@@ -13,7 +13,7 @@ internal static class InspectCommand
         var input = new Argument<string>("input") { Description = "INPUT: sysfs, lspci:FILE, sim:FILE, a blob or store, or a dump path" };
         var device = new Option<string?>("--device") { Description = "Decode one function (dddd:bb:dd.f) in lspci -vvv style" };
         var json = new Option<bool>("--json") { Description = "JSON for scripts: an array of devices with their capabilities (and, with --device, every decoded field)" };
-        var pciIds = new Option<string?>("--pci-ids") { Description = "pci.ids file for names (default: /usr/share/misc/pci.ids when present)" };
+        var pciIds = PciIdsOption();
         var command = new Command("inspect", "Table of a snapshot's devices (names, class, driver, BARs, capabilities), or one device decoded");
         command.Arguments.Add(input);
         command.Options.Add(device);
@@ -23,10 +23,16 @@ internal static class InspectCommand
         return command;
     }
 
+    /// <summary><c>--pci-ids FILE</c>, shared with report.</summary>
+    internal static Option<string?> PciIdsOption() =>
+        new("--pci-ids") { Description = "pci.ids file for names (default: /usr/share/misc/pci.ids when present)" };
+
+    internal static PciIds LoadPciIds(string? path) => path is null ? PciIds.System() : new PciIds(path);
+
     internal static int Run(string input, string? device, bool json, string? pciIdsPath)
     {
         var snapshot = InspectionInputs.Load(input);
-        var ids = pciIdsPath is null ? PciIds.System() : new PciIds(pciIdsPath);
+        var ids = LoadPciIds(pciIdsPath);
         IReadOnlyList<FunctionSummary> functions;
         if (device is not null)
         {

@@ -12,7 +12,7 @@ internal static class ReportCommand
         var input = new Argument<string>("input") { Description = "INPUT to show (a boot snapshot, a blob, a dump ...)" };
         var against = new Option<string?>("--against") { Description = "Highlight the fields that differ in this INPUT (e.g. the state the crashed kernel left)" };
         var html = new Option<string>("--html") { Description = "The HTML file to write", Required = true };
-        var pciIds = new Option<string?>("--pci-ids") { Description = "pci.ids file for names (default: /usr/share/misc/pci.ids when present)" };
+        var pciIds = InspectCommand.PciIdsOption();
         var command = new Command("report", "A self-contained HTML view: bus tree, functions, changed fields highlighted");
         command.Arguments.Add(input);
         command.Options.Add(against);
@@ -26,7 +26,7 @@ internal static class ReportCommand
     {
         var snapshot = InspectionInputs.Load(input);
         var difference = against is null ? null : SnapshotDiff.Compare(snapshot, InspectionInputs.Load(against));
-        var ids = pciIdsPath is null ? PciIds.System() : new PciIds(pciIdsPath);
+        var ids = InspectCommand.LoadPciIds(pciIdsPath);
         string temp = html + ".tmp";
         using (var writer = new StreamWriter(temp))
             HtmlReport.Write(writer, snapshot, difference, ids, new HtmlReport.Options($"preconfig report: {Path.GetFileName(input)}", input, against));
