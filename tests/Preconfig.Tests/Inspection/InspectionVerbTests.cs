@@ -3,6 +3,7 @@ using Preconfig.ConfigCapture.Inspection;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
+using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Tests.Lspci;
 
 namespace Preconfig.Tests.Inspection;
@@ -122,6 +123,29 @@ public class InspectionVerbTests
                 return string.Join("\n", doc.RootElement.EnumerateArray().Select(d => d.GetProperty("address").GetString() + " " + d.GetProperty("capabilities")));
             }
             Assert.Equal(Caps(fromDump.Out), Caps(fromBlob.Out));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void ASysfsTreeInspectsLikeLspciReadsIt()
+    {
+        // The simulated machine written as a sysfs-shaped tree; lspci reads the same tree with its linux-sysfs backend.
+        string dir = Directory.CreateTempSubdirectory("preconfig-sysfs-").FullName;
+        try
+        {
+            var machine = SimulatedMachine.FromDump(LspciDumpReader.ReadFile(InspectionTestData.PathOf("pciutils-tests/cap-dvsec-cxl")));
+            SysfsTreeWriter.Write(machine, new System.IO.Abstractions.FileSystem(), dir);
+            var r = Preconfig("inspect", $"sysfs:{dir}", "--json");
+            Assert.True(r.Code == 0, r.Err);
+            using var doc = JsonDocument.Parse(r.Out);
+            var mine = doc.RootElement.EnumerateArray().ToDictionary(d => d.GetProperty("address").GetString()!,
+                d => d.GetProperty("capabilities").EnumerateArray().Select(c => (c.GetProperty("offset").GetInt32(), c.GetProperty("extended").GetBoolean())).ToList());
+            var lspci = LspciCapabilityInteropTests.LspciCapabilities(
+                InspectionTestData.Lspci("-A", "linux-sysfs", "-O", $"sysfs.path={dir}", "-vvv", "-D"));
+            Assert.Equal(lspci.Keys.Order(), mine.Keys.Order());
+            foreach (var (address, caps) in lspci) Assert.Equal(caps, mine[address]);
+            Assert.Contains(mine.Values, caps => caps.Any(c => c.Item2));   // extended capabilities were read too
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
