@@ -12,5 +12,8 @@ internal static class Verbs
         Capture.CaptureCommand.Create(),
         Export.ExportCommand.Create(),
         Verify.VerifyCommand.Create(),
+        Inspect.InspectCommand.Create(),
+        Diff.DiffCommand.Create(),
+        Report.ReportCommand.Create(),
     ];
 }
