@@ -127,7 +127,7 @@ def unavailable(loglines):
     m = re.search(r"Unrecognized command or argument '(--[a-z-]+)'", joined)
     if m:
         return f"preconfig option {m.group(1)} not available"
-    m = re.search(r"([^\n]*not (?:available|supported) (?:in|by) this build[^\n]*)", joined)
+    m = re.search(r"([^\n]*not (?:available|supported) (?:yet )?(?:in|by) this build[^\n]*)", joined)
     if m:
         return "not available in this build: " + m.group(1).strip()
     return None
