@@ -7,11 +7,10 @@ using Preconfig.Handoff.Model;
 
 namespace Preconfig.ConfigCapture.Daemon;
 
-/// <summary>What the daemon needs from the rest of preconfig: read the sources, build a snapshot, encode it.</summary>
+/// <summary>What the daemon needs from the rest of preconfig: read the sources, build a snapshot, the stores.</summary>
 public sealed record DaemonPipeline(
     Func<IReadOnlyList<SourceCapture>> CaptureSources,
     Func<IReadOnlyList<DeviceRecord>, IReadOnlyList<string>, Snapshot> BuildSnapshot,
-    Func<Snapshot, byte[]> Encode,
     IReadOnlyList<IStoreTarget> Stores);
 
 /// <summary>
@@ -32,20 +31,22 @@ public sealed class CaptureDaemon(
     TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly DaemonStatus _status = new();
+    private readonly DaemonStatus _status = new()
+    {
+        Pid = Environment.ProcessId,
+        Sources = [.. settings.Sources],
+        Stores = [.. pipeline.Stores.Select(s => new StoreStatus { Store = s.Spec, Result = "pending" })],
+    };
     private readonly Dictionary<string, string> _writtenHash = [];
     private Snapshot? _last;
     private string? _lastHash;
-    private byte[]? _lastBlob;
+    private bool _captureFailed;
 
     public DaemonStatus Status => _status;
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        _status.Pid = Environment.ProcessId;
         _status.StartedAt = _time.GetUtcNow();
-        _status.Sources = [.. settings.Sources];
-        _status.Stores = [.. pipeline.Stores.Select(s => new StoreStatus { Store = s.Spec, Result = "pending" })];
         SaveStatus();
 
         try
@@ -62,10 +63,21 @@ public sealed class CaptureDaemon(
                 try { await Task.Delay(settings.PollInterval, _time, stopping).ConfigureAwait(false); }
                 catch (OperationCanceledException) { break; }
 
-                if (watcher.Changed(out int added, out int removed))
+                bool changed = watcher.Changed(out int added, out int removed);
+                if (changed || _captureFailed)
                 {
-                    logger.LogInformation("Device set changed ({Added} added, {Removed} removed); capturing again", added, removed);
-                    CaptureAndWrite("device change");
+                    if (changed) logger.LogInformation("Device set changed ({Added} added, {Removed} removed); capturing again", added, removed);
+                    try
+                    {
+                        CaptureAndWrite(changed ? "device change" : "retry");
+                        _captureFailed = false;
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException)
+                    {
+                        // Keep the stores as they are (the last good capture) and try again at the next poll.
+                        _captureFailed = true;
+                        logger.LogError("Capture failed, keeping the last snapshot: {Error}", e.Message);
+                    }
                     Notify(notify.Status(Summary()));
                 }
                 else if (_status.Stores.Any(s => !s.Ok) && _time.GetUtcNow() - lastRetry >= settings.RetryInterval)
@@ -97,7 +109,6 @@ public sealed class CaptureDaemon(
         foreach (var w in warnings) logger.LogWarning("{Warning}", w);
         _last = pipeline.BuildSnapshot(merged.Devices, settings.Sources);
         string hash = ContentHash(_last.Devices);
-        if (hash != _lastHash) _lastBlob = null;
         _lastHash = hash;
         _status.LastCaptureAt = _time.GetUtcNow();
         _status.Captures++;
@@ -124,15 +135,14 @@ public sealed class CaptureDaemon(
             st.LastAttemptAt = now;
             try
             {
-                _lastBlob ??= pipeline.Encode(_last);
-                store.Write(_lastBlob);
+                long bytes = store.Write(_last);
                 _writtenHash[store.Spec] = _lastHash;
                 st.Ok = true;
                 st.Result = "written";
-                st.Bytes = _lastBlob.Length;
+                st.Bytes = bytes;
                 st.LastWriteAt = now;
                 st.Error = null;
-                logger.LogInformation("Wrote {Store} ({Bytes} bytes)", store.Spec, _lastBlob.Length);
+                logger.LogInformation("Wrote {Store} ({Bytes} bytes)", store.Spec, bytes);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or InvalidOperationException)
             {

@@ -1,7 +1,7 @@
 namespace Preconfig.ConfigCapture.Daemon;
 
 /// <summary>
-/// Somewhere the daemon writes the encoded blob. A write must never tear: when it is interrupted the store still
+/// Somewhere the daemon writes the snapshot (encoding it as the store needs). A write must never tear: when it is interrupted the store still
 /// holds its previous content (atomic replace for files, the alternate slot for reserved memory).
 /// </summary>
 public interface IStoreTarget
@@ -9,5 +9,6 @@ public interface IStoreTarget
     /// <summary>The store as configured (<c>file:/var/lib/preconfig/handoff.pcfg</c>).</summary>
     string Spec { get; }
 
-    void Write(ReadOnlySpan<byte> blob);
+    /// <summary>Writes the snapshot; returns the bytes the store now holds for it.</summary>
+    long Write(Preconfig.Handoff.Model.Snapshot snapshot);
 }
