@@ -9,5 +9,7 @@ internal static class Verbs
     [
         Demo.DemoCommand.Create(),
         Sim.SimCommand.Create(),
+        Daemon.DaemonCommand.Create(),
+        Status.StatusCommand.Create(),
     ];
 }

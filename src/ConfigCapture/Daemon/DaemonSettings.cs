@@ -31,11 +31,13 @@ public sealed record DaemonSettings
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(60);
     public string StatusFile { get; init; } = DefaultStatusFile;
 
-    public static DaemonSettings From(IConfiguration config)
+    /// <param name="sources">Command-line sources: when given they replace the configured list as a whole.</param>
+    /// <param name="stores">Command-line stores, likewise.</param>
+    public static DaemonSettings From(IConfiguration config, IReadOnlyList<string>? sources = null, IReadOnlyList<string>? stores = null)
     {
         var settings = new DaemonSettings();
-        var sources = List(config, "sources");
-        var stores = List(config, "stores");
+        sources = sources is { Count: > 0 } ? sources : List(config, "sources");
+        stores = stores is { Count: > 0 } ? stores : List(config, "stores");
         double poll = Seconds(config, "pollIntervalSeconds", settings.PollInterval.TotalSeconds);
         double retry = Seconds(config, "retryIntervalSeconds", settings.RetryInterval.TotalSeconds);
         if (poll is <= 0 or > 10)
