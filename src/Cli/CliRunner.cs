@@ -29,7 +29,8 @@ internal static class CliRunner
         }
         try
         {
-            return parse.Invoke();
+            // System.CommandLine's own handler would print a stack trace and exit 1; input errors must exit 2.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsInputError(e))
         {

@@ -16,7 +16,14 @@ namespace Preconfig.Bench.Handoff;
 /// </summary>
 public static class HandoffFigures
 {
-    public static string DefaultDumps => Environment.GetEnvironmentVariable("PRECONFIG_REAL_DUMPS") ?? "/work/shared/fixtures/real-dumps";
+    public static string DefaultDumps => Environment.GetEnvironmentVariable("PRECONFIG_REAL_DUMPS") ?? Path.Combine(RepoRoot(), "fixtures", "real-dumps");
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Preconfig.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? Directory.GetCurrentDirectory();
+    }
 
     public static int Run(string[] args)
     {

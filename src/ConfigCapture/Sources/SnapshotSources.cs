@@ -21,7 +21,7 @@ public static class SnapshotSources
         return spec.Kind switch
         {
             SourceKind.Lspci => new LspciSource(fs, spec.Argument, spec.Text.StartsWith("lspci:", StringComparison.Ordinal) ? spec.Text : "lspci:" + spec.Argument),
-            SourceKind.Sim => new PciAccessSource(SimulatedMachine.Load(spec.Argument), spec.Text.StartsWith("sim:", StringComparison.Ordinal) ? spec.Text : "sim:" + spec.Argument),
+            SourceKind.Sim => new PciAccessSource(LoadMachine(fs, spec.Argument), spec.Text.StartsWith("sim:", StringComparison.Ordinal) ? spec.Text : "sim:" + spec.Argument),
             SourceKind.Early => new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
             SourceKind.Store => new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
             SourceKind.Sysfs => throw new UnsupportedSourceException($"source '{spec.Text}': live sysfs capture is not supported yet by this build (it comes with the capture work, issue 4)"),
@@ -29,6 +29,9 @@ public static class SnapshotSources
             _ => throw new UnsupportedSourceException($"source '{spec.Text}': not a source this build reads"),
         };
     }
+
+    private static SimulatedMachine LoadMachine(IFileSystem fs, string path) =>
+        fs.File.Exists(path) ? SimulatedMachine.Load(path) : throw new FileNotFoundException($"{path}: no such file", path);
 
     /// <summary>
     /// A snapshot of what the sources captured. One source for now: merging several (by pristineness, byte range

@@ -66,6 +66,7 @@ public sealed record SourceSpec(SourceKind Kind, string Argument, string Text)
         if (Argument == "-") return this with { Kind = SourceKind.Lspci };
         if (fs.Directory.Exists(Argument))
             throw new UnsupportedSourceException($"{Argument}: is a directory (for a sysfs-shaped tree write sysfs:{Argument}; not supported yet by this build)");
+        if (!fs.File.Exists(Argument)) throw new FileNotFoundException($"{Argument}: no such file", Argument);
         Span<byte> head = stackalloc byte[16];
         int n;
         using (var stream = fs.FileStream.Create(Argument, FileMode.Open, FileAccess.Read))

@@ -43,6 +43,7 @@ public sealed class DevMemStore : HandoffStore
     /// <summary>Both slots' bytes (zeros where PATH ends early).</summary>
     public byte[][] ReadSlots()
     {
+        RequireFile(_fs, Path);
         var slots = new[] { new byte[SlotSize], new byte[SlotSize] };
         using var stream = _fs.FileStream.Create(Path, FileMode.Open, FileAccess.Read);
         for (int i = 0; i < 2; i++)
@@ -115,6 +116,8 @@ public sealed class DevMemStore : HandoffStore
     public void Apply(DevMemWrite plan, int length)
     {
         // Never create device nodes: only a regular file that is missing may be created.
+        string? dir = _fs.Path.GetDirectoryName(_fs.Path.GetFullPath(Path));
+        if (dir is not null && !_fs.Directory.Exists(dir)) throw new DirectoryNotFoundException($"{Path}: no such directory {dir}");
         var mode = _fs.File.Exists(Path) || Path.StartsWith("/dev/", StringComparison.Ordinal) ? FileMode.Open : FileMode.CreateNew;
         using var stream = _fs.FileStream.Create(Path, mode, FileAccess.ReadWrite);
         stream.Seek(plan.Offset, SeekOrigin.Begin);

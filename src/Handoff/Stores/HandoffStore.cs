@@ -116,6 +116,12 @@ public abstract class HandoffStore
         }
     }
 
+    /// <summary>A clear "no such file" (the runtime's own message is a resource key in the AOT binary).</summary>
+    internal static void RequireFile(IFileSystem fs, string path)
+    {
+        if (!fs.File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
+    }
+
     /// <summary>Flushes to the device (fsync) when the stream is a real file.</summary>
     internal static void Fsync(Stream stream)
     {
@@ -126,6 +132,7 @@ public abstract class HandoffStore
     /// <summary>Reads a whole file, refusing ones larger than <paramref name="limit"/> before reading them.</summary>
     internal static byte[] ReadBounded(IFileSystem fs, string path, long limit)
     {
+        RequireFile(fs, path);
         using var stream = fs.FileStream.Create(path, FileMode.Open, FileAccess.Read);
         long length = stream.Length;
         if (length > limit) throw new HandoffFormatException(limit, $"{path}: {length} bytes is more than the {limit} accepted");

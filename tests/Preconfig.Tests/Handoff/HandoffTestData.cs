@@ -6,9 +6,8 @@ namespace Preconfig.Tests.Handoff;
 /// <summary>Deterministic snapshots shaped like real ones: headers, capability chains, zero runs, 0xff tails.</summary>
 internal static class HandoffTestData
 {
-    /// <summary>The shared real dumps (beside the main checkout, or the shared folder when run from a worktree).</summary>
-    public static string RealDumps =>
-        Directory.Exists(RepoPaths.SharedRealDumps) ? RepoPaths.SharedRealDumps : "/work/shared/fixtures/real-dumps";
+    /// <summary>The real dumps the repository carries (fixtures/real-dumps).</summary>
+    public static string RealDumps => Path.Combine(RepoPaths.Fixtures, "real-dumps");
 
     public static byte[] Config(Random rng, int length)
     {
