@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process capture with the AOT binary vs lspci, same tree, same run, interleaved; medians and ratios.
 #   bench/scripts/capture-vs-lspci.sh [RUNS] [COPIES]
-# 1. a sysfs-shaped tree of >= 1,000 functions: COPIES copies of several real dumps (../shared/fixtures/real-dumps),
+# 1. a sysfs-shaped tree of >= 1,000 functions: COPIES copies of several real dumps (fixtures/real-dumps),
 #    each dump of each copy in its own PCI domains (n-th dump placed: domain n*16 + the dump's own), so bus numbers
 #    inside bridges stay true;
 #    `preconfig sim new` + `preconfig sim sysfs` write it as the kernel would;
@@ -14,8 +14,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-15}
 copies=${2:-8}
-dumps=/work/shared/fixtures/real-dumps
-[ -d "$dumps" ] || dumps="$here/../shared/fixtures/real-dumps"
+dumps="$here/fixtures/real-dumps"
 bin="$here/dist/preconfig"
 if [ ! -x "$bin" ] || [ -n "$(find "$here/src" -name '*.cs' -newer "$bin" -print -quit)" ]; then "$here/build.sh" >&2; fi
 command -v lspci >/dev/null || { echo "lspci not found (apt-get install pciutils)" >&2; exit 2; }

@@ -38,9 +38,9 @@ internal static class BigMachine
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "..", "shared", "fixtures", "real-dumps");
-            if (File.Exists(Path.Combine(dir.FullName, "Preconfig.sln")) && Directory.Exists(candidate)) return candidate;
+            if (File.Exists(Path.Combine(dir.FullName, "Preconfig.sln")))
+                return Path.Combine(dir.FullName, "fixtures", "real-dumps");
         }
-        return "/work/shared/fixtures/real-dumps";
+        throw new DirectoryNotFoundException("fixtures/real-dumps not found above the benchmark");
     }
 }

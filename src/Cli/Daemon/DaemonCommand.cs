@@ -36,7 +36,7 @@ internal static class DaemonCommand
         var settings = DaemonSettings.From(configuration, sources, stores);
 
         var fs = new FileSystem();
-        var pipeline = DaemonPipelines.Create(settings, fs, spec => DaemonStores.Create(spec, settings, fs));
+        var pipeline = DaemonPipelines.Create(settings, fs);
         var watcher = new DeviceSetWatcher(fs, DaemonPipelines.WatchedRoots(settings.Sources));
         using var notify = SdNotify.FromEnvironment();
         var logger = DaemonHost.CreateLogger();

@@ -3,14 +3,14 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Preconfig.ConfigCapture.Merge;
+using Preconfig.ConfigCapture.Sources;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.ConfigCapture.Daemon;
 
 /// <summary>What the daemon needs from the rest of preconfig: read the sources, build a snapshot, the stores.</summary>
 public sealed record DaemonPipeline(
-    Func<IReadOnlyList<SourceCapture>> CaptureSources,
-    Func<IReadOnlyList<DeviceRecord>, IReadOnlyList<string>, Snapshot> BuildSnapshot,
+    IReadOnlyList<ISnapshotSource> Sources,
     IReadOnlyList<IStoreTarget> Stores);
 
 /// <summary>
@@ -102,18 +102,17 @@ public sealed class CaptureDaemon(
     {
         // List the device set before reading it: a change during the capture is then seen at the next poll.
         watcher.Reset();
-        var captures = pipeline.CaptureSources();
-        var fresh = SourceMerger.Merge(captures);
-        var merged = _last is null ? fresh : CarryOver(_last, fresh);
-        var warnings = captures.SelectMany(c => c.Warnings).Concat(fresh.Warnings).ToList();
+        var captures = pipeline.Sources.Select(s => s.Capture()).ToList();
+        var fresh = SnapshotSources.Merge([.. pipeline.Sources.Select(s => s.Description)], captures, out var warnings);
+        // Carry the earlier bytes over: a function captured before its driver bound keeps them.
+        _last = _last is null ? fresh : CarryOver(_last, fresh);
         foreach (var w in warnings) logger.LogWarning("{Warning}", w);
-        _last = pipeline.BuildSnapshot(merged.Devices, settings.Sources);
         string hash = ContentHash(_last.Devices);
         _lastHash = hash;
         _status.LastCaptureAt = _time.GetUtcNow();
         _status.Captures++;
         _status.DeviceCount = _last.Devices.Count;
-        _status.Warnings = warnings;
+        _status.Warnings = [.. warnings];
         logger.LogInformation("Captured {Count} functions ({Why})", _last.Devices.Count, why);
         WriteStores();
     }
@@ -156,16 +155,16 @@ public sealed class CaptureDaemon(
     }
 
     /// <summary>
-    /// Merges the previous snapshot under the fresh capture, restricted to functions still present with the same
+    /// Merges the previous snapshot under the fresh one, restricted to functions still present with the same
     /// identity: removed functions drop out, a replaced card is taken afresh, the rest keep their earlier (at least as
     /// pristine) bytes. Driver, reset methods and resources are always the fresh ones: they describe the function now.
     /// </summary>
-    private static MergeResult CarryOver(Snapshot previous, MergeResult fresh)
+    private static Snapshot CarryOver(Snapshot previous, Snapshot fresh)
     {
         var now = fresh.Devices.ToDictionary(d => d.Address);
         var kept = previous.Devices.Where(d => now.TryGetValue(d.Address, out var n)
             && n.VendorId == d.VendorId && n.DeviceId == d.DeviceId && n.ClassCode == d.ClassCode && n.HeaderType == d.HeaderType).ToList();
-        var merged = SourceMerger.Merge([new SourceCapture("previous capture", kept, []), new SourceCapture("capture", fresh.Devices, [])]);
+        var merged = SourceMerger.Merge([new SourceCapture(kept, []), new SourceCapture(fresh.Devices, [])]);
         var devices = merged.Devices.Select(d =>
         {
             var n = now[d.Address];
@@ -175,7 +174,11 @@ public sealed class CaptureDaemon(
                 Driver = n.Driver, ResetMethods = n.ResetMethods, Resources = n.Resources,
             };
         }).ToList();
-        return new MergeResult(devices, fresh.Warnings);
+        return new Snapshot
+        {
+            CapturedAt = fresh.CapturedAt, HostName = fresh.HostName, KernelRelease = fresh.KernelRelease, BootId = fresh.BootId,
+            ToolVersion = fresh.ToolVersion, Sources = fresh.Sources, Devices = devices,
+        };
     }
 
     /// <summary>What makes two snapshots "the same content": the devices, not when or by whom they were taken.</summary>

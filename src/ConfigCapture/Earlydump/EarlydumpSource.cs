@@ -1,5 +1,5 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Merge;
+using Preconfig.ConfigCapture.Sources;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.ConfigCapture.Earlydump;
@@ -8,47 +8,51 @@ namespace Preconfig.ConfigCapture.Earlydump;
 /// The <c>earlydump:FILE|-|kmsg</c> source: records made from the kernel's <c>pci=earlydump</c> log, all of them
 /// <see cref="Pristineness.Firmware"/> (the kernel prints them while enumerating, before any driver runs).
 /// </summary>
-public static class EarlydumpSource
+public sealed class EarlydumpSource(string argument, IFileSystem fileSystem, string? description = null,
+    Func<TextReader>? stdin = null, string kmsgPath = KmsgReader.DefaultPath) : ISnapshotSource
 {
     public const string Kmsg = "kmsg";
     public const string Stdin = "-";
 
-    /// <param name="argument">FILE, <c>-</c> (stdin) or <c>kmsg</c> (the live log at <paramref name="kmsgPath"/>).</param>
-    public static SourceCapture Capture(string argument, IFileSystem fileSystem, Func<TextReader>? stdin = null,
-        string kmsgPath = KmsgReader.DefaultPath)
+    public string Argument { get; } = argument;
+    public string Description { get; } = description ?? "earlydump:" + argument;
+
+    public SourceCapture Capture()
     {
-        string spec = "earlydump:" + argument;
         EarlydumpLog log;
         var warnings = new List<string>();
-        if (argument == Kmsg)
+        CaptureSystem? system = null;
+        if (Argument == Kmsg)
         {
             var lines = KmsgReader.ReadLines(kmsgPath, out int lost);
             if (lost > 0) warnings.Add($"{kmsgPath}: {lost} kernel log records were overwritten while reading");
             log = EarlydumpParser.Parse(lines, kmsgPath);
+            // The live log is this boot's: the snapshot can say where it was taken.
+            system = LiveSystem.Now(fileSystem);
         }
-        else if (argument == Stdin)
+        else if (Argument == Stdin)
         {
             using var reader = stdin?.Invoke() ?? Console.In;
             log = EarlydumpParser.Read(reader, "<stdin>");
         }
         else
         {
-            using var reader = new StreamReader(fileSystem.File.OpenRead(argument));
-            log = EarlydumpParser.Read(reader, argument);
+            using var reader = new StreamReader(fileSystem.FileStream.Create(Argument, FileMode.Open, FileAccess.Read));
+            log = EarlydumpParser.Read(reader, Argument);
         }
         warnings.AddRange(log.Problems.Select(p => p.ToString()));
         if (log.Devices.Count == 0)
             warnings.Add($"{log.Source}: no pci=earlydump output found (was the kernel booted with pci=earlydump, and is the log from this boot?)");
-        return new SourceCapture(spec, ToRecords(log, spec), warnings);
+        return new SourceCapture(ToRecords(log, Description), warnings, system);
     }
 
-    public static IReadOnlyList<DeviceRecord> ToRecords(EarlydumpLog log, string spec) =>
+    public static IReadOnlyList<DeviceRecord> ToRecords(EarlydumpLog log, string description) =>
     [
         .. log.Devices.Select(d => new DeviceRecord
         {
             Address = d.Address,
             Config = d.Config,
-            Origins = [new ConfigOrigin(0, d.Config.Length, spec, Pristineness.Firmware)],
+            Origins = [new ConfigOrigin(0, d.Config.Length, description, Pristineness.Firmware)],
             Truncated = d.Truncated,
         }),
     ];

@@ -1,3 +1,4 @@
+using Preconfig.ConfigCapture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Model;
 

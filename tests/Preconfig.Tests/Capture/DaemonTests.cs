@@ -37,10 +37,7 @@ public sealed class DaemonTests : IDisposable
         StatusFile = Path.Combine(_dir.Path, "run", "status.json"),
     };
 
-    private DaemonPipeline Pipeline(params IStoreTarget[] stores) => new(
-        () => [SysfsSource.Capture(_tree.FileSystem, _tree.Root)],
-        (devices, sources) => new Snapshot { Devices = devices, Sources = sources },
-        stores);
+    private DaemonPipeline Pipeline(params IStoreTarget[] stores) => new([new SysfsSource(_tree.FileSystem, _tree.Root)], stores);
 
     private IHost Host(DaemonSettings settings, DaemonPipeline pipeline, SdNotify? notify = null) =>
         DaemonHost.Build(settings, pipeline, _tree.FileSystem, new DeviceSetWatcher(_tree.FileSystem, [_tree.Root]),

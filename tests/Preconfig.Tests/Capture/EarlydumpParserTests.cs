@@ -146,7 +146,7 @@ public class EarlydumpParserTests
     {
         using var dir = new TempDir();
         string path = dir.File("plain.log", "[    0.000000] Linux version 6.1\n[    0.1] nothing here\n");
-        var capture = EarlydumpSource.Capture(path, new FileSystem());
+        var capture = new EarlydumpSource(path, new FileSystem()).Capture();
         Assert.Empty(capture.Devices);
         Assert.Contains(capture.Warnings, w => w.Contains("no pci=earlydump output found"));
     }
@@ -156,8 +156,9 @@ public class EarlydumpParserTests
     {
         var f = RealDump("pciutils-tests/tree-asus-p6t6").Functions[0];
         string text = string.Join('\n', DeviceLines(f, EarlydumpForm.HexDump));
-        var capture = EarlydumpSource.Capture("-", new FileSystem(), () => new StringReader(text));
-        Assert.Equal("earlydump:-", capture.Source);
+        var source = new EarlydumpSource("-", new FileSystem(), stdin: () => new StringReader(text));
+        var capture = source.Capture();
+        Assert.Equal("earlydump:-", source.Description);
         Assert.Equal(f.Address, Assert.Single(capture.Devices).Address);
     }
 
@@ -179,7 +180,7 @@ public class EarlydumpParserTests
 
         using var dir = new TempDir();
         string path = dir.File("kmsg", sb.ToString());
-        var capture = EarlydumpSource.Capture(EarlydumpSource.Kmsg, new FileSystem(), kmsgPath: path);
+        var capture = new EarlydumpSource(EarlydumpSource.Kmsg, new FileSystem(), kmsgPath: path).Capture();
         Assert.DoesNotContain(capture.Warnings, w => !w.Contains("no pci=earlydump"));
         Assert.Equal([a.Address, b.Address], capture.Devices.Select(d => d.Address));
         Assert.Equal(a.Config.AsSpan(0, 256).ToArray(), capture.Devices[0].Config);

@@ -1,4 +1,5 @@
 using Preconfig.ConfigCapture.Merge;
+using Preconfig.ConfigCapture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Model;
 
@@ -27,7 +28,7 @@ public class SourceMergerTests
         Origins = [new ConfigOrigin(0, config.Length, source, p)],
     };
 
-    private static SourceCapture Source(string name, params DeviceRecord[] records) => new(name, records, []);
+    private static SourceCapture Source(string name, params DeviceRecord[] records) => new(records, []);
 
     [Fact]
     public void Earlydump_header_is_completed_by_the_extended_bytes_of_sysfs_and_origins_say_so()
@@ -102,12 +103,13 @@ public class SourceMergerTests
     [Fact]
     public void Early_snapshot_from_another_boot_is_refused()
     {
-        var snap = new Snapshot { BootId = "aaaa", Devices = [Record(Config(256, 1), "sysfs", Pristineness.Undriven)] };
-        var refused = EarlySource.FromSnapshot(snap, "early.pcfg", "bbbb\n");
+        var system = new CaptureSystem("host", "6.1.0", "aaaa", DateTimeOffset.UtcNow);
+        var capture = new SourceCapture([Record(Config(256, 1), "sysfs", Pristineness.Undriven)], [], system);
+        var refused = EarlySource.Relabel(capture, "early:early.pcfg", "bbbb\n");
         Assert.Empty(refused.Devices);
         Assert.Contains("another boot", Assert.Single(refused.Warnings));
 
-        var used = EarlySource.FromSnapshot(snap, "early.pcfg", "AAAA\n");
+        var used = EarlySource.Relabel(capture, "early:early.pcfg", "AAAA\n");
         var d = Assert.Single(used.Devices);
         Assert.Equal(Pristineness.Firmware, d.Pristineness);
         Assert.Equal("early:early.pcfg", d.Origins[0].Source);

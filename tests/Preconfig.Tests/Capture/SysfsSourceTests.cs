@@ -1,3 +1,4 @@
+using Preconfig.ConfigCapture.Sources;
 using Preconfig.ConfigCapture.Sysfs;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Sysfs;
@@ -40,10 +41,12 @@ public sealed class SysfsSourceTests : IDisposable
         _tree.WriteAttribute(nic, "resource",
             "0x00000000fbd00000 0x00000000fbd1ffff 0x0000000000040200\n0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
 
-        var capture = SysfsSource.Capture(_tree.FileSystem, _tree.Root);
+        var source = new SysfsSource(_tree.FileSystem, _tree.Root);
+        var capture = source.Capture();
 
         Assert.Empty(capture.Warnings);
-        Assert.Equal("sysfs:" + _tree.Root, capture.Source);
+        Assert.Equal("sysfs:" + _tree.Root, source.Description);
+        Assert.NotNull(capture.System);
         Assert.Equal(functions.Select(f => f.Address).Order(), capture.Devices.Select(d => d.Address));
         foreach (var (a, c) in functions)
         {
@@ -51,7 +54,7 @@ public sealed class SysfsSourceTests : IDisposable
             Assert.Equal(c, d.Config);
             Assert.False(d.Truncated);
             var expected = a == nic ? Pristineness.DriverBound : Pristineness.Undriven;
-            Assert.Equal([new ConfigOrigin(0, c.Length, capture.Source, expected)], d.Origins);
+            Assert.Equal([new ConfigOrigin(0, c.Length, source.Description, expected)], d.Origins);
         }
         var n = capture.Devices.Single(d => d.Address == nic);
         Assert.Equal("e1000e", n.Driver);
@@ -64,7 +67,7 @@ public sealed class SysfsSourceTests : IDisposable
     {
         var functions = AddRealMachine();
         using var access = new SeamAccess(_tree, limit: 64);
-        var capture = SysfsSource.Capture(access, "sysfs");
+        var capture = new PciAccessSource(access, "sysfs").Capture();
 
         Assert.Equal(functions.Count, capture.Devices.Count);
         Assert.All(capture.Devices, d =>
@@ -84,7 +87,7 @@ public sealed class SysfsSourceTests : IDisposable
         var functions = AddRealMachine();
         var gone = functions[3].Address;
         using var access = new SeamAccess(_tree, vanishAfterListing: gone);
-        var capture = SysfsSource.Capture(access, "sysfs");
+        var capture = new PciAccessSource(access, "sysfs").Capture();
 
         Assert.Equal(functions.Count - 1, capture.Devices.Count);
         Assert.DoesNotContain(capture.Devices, d => d.Address == gone);
@@ -99,7 +102,7 @@ public sealed class SysfsSourceTests : IDisposable
         var bad = functions[1].Address;
         // EIO, as a device that stopped answering gives (chmod would not stop root, who runs these tests).
         using var access = new SeamAccess(_tree, eioFor: bad);
-        var capture = SysfsSource.Capture(access, "sysfs");
+        var capture = new PciAccessSource(access, "sysfs").Capture();
         Assert.Equal(functions.Count - 1, capture.Devices.Count);
         var w = Assert.Single(capture.Warnings);
         Assert.StartsWith($"{bad}: config space unreadable", w);
@@ -112,7 +115,7 @@ public sealed class SysfsSourceTests : IDisposable
         var functions = AddRealMachine();
         var a = functions[0].Address;
         _tree.WriteAttribute(a, "resource", "garbage\n");
-        var capture = SysfsSource.Capture(_tree.FileSystem, _tree.Root);
+        var capture = new SysfsSource(_tree.FileSystem, _tree.Root).Capture();
         Assert.Equal(functions.Count, capture.Devices.Count);
         Assert.Equal(functions[0].Config, capture.Devices.Single(d => d.Address == a).Config);
         Assert.Contains("captured without them", Assert.Single(capture.Warnings));
@@ -121,7 +124,7 @@ public sealed class SysfsSourceTests : IDisposable
     [Fact]
     public void A_missing_root_is_an_error_naming_it()
     {
-        var e = Assert.Throws<DirectoryNotFoundException>(() => SysfsSource.Capture(_tree.FileSystem, Path.Combine(_tree.Root, "nope")));
+        var e = Assert.Throws<DirectoryNotFoundException>(() => new SysfsSource(_tree.FileSystem, Path.Combine(_tree.Root, "nope")).Capture());
         Assert.Contains("nope", e.Message);
     }
 
