@@ -11,9 +11,11 @@ namespace Preconfig.ConfigCapture.Merge;
 /// </summary>
 public sealed class EarlySource(ISnapshotSource stored, string? currentBootId) : ISnapshotSource
 {
-    public string Description => stored.Description;
+    /// <summary>The snapshot as stored (what the offline views show for an <c>early:</c> input).</summary>
+    public ISnapshotSource Stored { get; } = stored;
+    public string Description => Stored.Description;
 
-    public SourceCapture Capture() => Relabel(stored.Capture(), Description, currentBootId);
+    public SourceCapture Capture() => Relabel(Stored.Capture(), Description, currentBootId);
 
     public static SourceCapture Relabel(SourceCapture capture, string description, string? currentBootId)
     {

@@ -49,9 +49,18 @@ public static class SnapshotSources
         return Merge(sources.Select(s => s.Description).ToList(), captures, out warnings);
     }
 
-    /// <summary>The snapshot of captures already taken (the daemon captures, then builds).</summary>
+    /// <summary>
+    /// The snapshot of captures already taken (the daemon captures, then builds). A capture with no function at all
+    /// is refused (<see cref="InvalidDataException"/>): written to a store it would replace a good snapshot with nothing.
+    /// </summary>
     public static Snapshot Merge(IReadOnlyList<string> descriptions, IReadOnlyList<SourceCapture> captures, out IReadOnlyList<string> warnings)
     {
+        if (captures.All(c => c.Devices.Count == 0))
+        {
+            var said = captures.SelectMany(c => c.Warnings).Take(3).ToList();
+            throw new InvalidDataException($"no function captured from {string.Join(", ", descriptions)}" +
+                (said.Count > 0 ? $": {string.Join("; ", said)}" : ""));
+        }
         if (captures.Count == 1)
         {
             warnings = captures[0].Warnings;

@@ -63,6 +63,39 @@ public sealed class CaptureEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void An_early_snapshot_of_this_boot_beats_the_live_bytes_after_drivers_bound()
+    {
+        string early = Path.Combine(_dir.Path, "early.pcfg");
+        Assert.Equal(0, CaptureCommand.Run(["sysfs:" + _tree.Root], [early], null, Fs)); // the initramfs hook, before modules
+
+        var (a, firmware) = _functions[5];
+        var live = (byte[])firmware.Clone();
+        live[0x04] |= 0x04; // the driver turned Bus Master on
+        _tree.AddDevice(a, live);
+        string drivers = Path.Combine(_tree.Root, "drivers", "xhci_hcd");
+        Directory.CreateDirectory(drivers);
+        File.CreateSymbolicLink(Path.Combine(_tree.DeviceDir(a), "driver"), drivers);
+
+        string blob = Path.Combine(_dir.Path, "h.pcfg");
+        Assert.Equal(0, CaptureCommand.Run(["sysfs:" + _tree.Root, "early:" + early], [blob], null, Fs));
+        var d = InputLoader.Load(blob, Fs).Snapshot.Find(a)!;
+        Assert.Equal(firmware, d.Config);
+        Assert.Equal("xhci_hcd", d.Driver);
+        Assert.Equal([new ConfigOrigin(0, firmware.Length, "early:" + early, Pristineness.Firmware)], d.Origins);
+    }
+
+    [Fact]
+    public void A_capture_that_finds_no_function_writes_nothing()
+    {
+        string log = _dir.File("empty.log", "[    0.000000] Linux version 6.1\n");
+        string blob = Path.Combine(_dir.Path, "h.pcfg");
+        var e = Assert.Throws<InvalidDataException>(() => CaptureCommand.Run(["earlydump:" + log], [blob], null, Fs));
+        Assert.Contains("no function captured from earlydump:" + log, e.Message);
+        Assert.Contains("no pci=earlydump output found", e.Message);
+        Assert.False(File.Exists(blob));
+    }
+
+    [Fact]
     public void The_daemon_process_notifies_systemd_writes_its_store_and_stops_cleanly_on_sigterm()
     {
         string sock = Path.Combine(_dir.Path, "notify.sock");
