@@ -17,35 +17,22 @@ namespace Preconfig.Tests.Capture;
 /// <summary>Capture through the verbs and the daemon as a real process, on temp trees (never the real /sys).</summary>
 public sealed class CaptureEndToEndTests : IDisposable
 {
-    private readonly SysfsTree _tree = new();
-    private readonly TempDir _dir = new();
-    private readonly List<(PciAddress Address, byte[] Config)> _functions;
+    private readonly CaptureMachine _m = new();
     private static readonly FileSystem Fs = new();
 
-    public CaptureEndToEndTests()
-    {
-        _functions = [.. RealDump("pciutils-tests/tree-asus-p6t6").Functions.Select(f => (f.Address, f.Config))];
-        foreach (var (a, c) in _functions) _tree.AddDevice(a, c);
-    }
+    private SysfsTree _tree => _m.Tree;
+    private TempDir _dir => _m.Dir;
+    private List<(PciAddress Address, byte[] Config)> _functions => _m.Functions;
 
-    public void Dispose()
-    {
-        _tree.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _m.Dispose();
 
     [Fact]
     public void Capture_merges_earlydump_headers_with_the_extended_bytes_of_sysfs()
     {
         // The kernel printed the firmware header; later a driver turned Bus Master on in the live space.
         string log = _dir.File("boot.log", Log(RealDump("pciutils-tests/tree-asus-p6t6").Functions, EarlydumpForm.HexDump, Prefix.Dmesg));
-        var (a, firmware) = _functions.First(f => f.Config.Length == 4096);
-        var live = (byte[])firmware.Clone();
-        live[0x04] |= 0x04;
-        _tree.AddDevice(a, live);
-        string drivers = Path.Combine(_tree.Root, "drivers", "ahci");
-        Directory.CreateDirectory(drivers);
-        File.CreateSymbolicLink(Path.Combine(_tree.DeviceDir(a), "driver"), drivers);
+        var a = _functions.First(f => f.Config.Length == 4096).Address;
+        var firmware = _m.DriverRan(a, "ahci");
 
         string blob = Path.Combine(_dir.Path, "h.pcfg");
         Assert.Equal(0, CaptureCommand.Run(["sysfs:" + _tree.Root, "earlydump:" + log], [blob], null, Fs));
@@ -68,13 +55,8 @@ public sealed class CaptureEndToEndTests : IDisposable
         string early = Path.Combine(_dir.Path, "early.pcfg");
         Assert.Equal(0, CaptureCommand.Run(["sysfs:" + _tree.Root], [early], null, Fs)); // the initramfs hook, before modules
 
-        var (a, firmware) = _functions[5];
-        var live = (byte[])firmware.Clone();
-        live[0x04] |= 0x04; // the driver turned Bus Master on
-        _tree.AddDevice(a, live);
-        string drivers = Path.Combine(_tree.Root, "drivers", "xhci_hcd");
-        Directory.CreateDirectory(drivers);
-        File.CreateSymbolicLink(Path.Combine(_tree.DeviceDir(a), "driver"), drivers);
+        var a = _functions[5].Address;
+        var firmware = _m.DriverRan(a, "xhci_hcd");
 
         string blob = Path.Combine(_dir.Path, "h.pcfg");
         Assert.Equal(0, CaptureCommand.Run(["sysfs:" + _tree.Root, "early:" + early], [blob], null, Fs));

@@ -13,21 +13,13 @@ namespace Preconfig.Tests.Capture;
 
 public sealed class DaemonTests : IDisposable
 {
-    private readonly SysfsTree _tree = new();
-    private readonly TempDir _dir = new();
-    private readonly List<(PciAddress Address, byte[] Config)> _functions;
+    private readonly CaptureMachine _m = new(skipFirst: true); // the first function is added later
 
-    public DaemonTests()
-    {
-        _functions = [.. RealDump("pciutils-tests/tree-asus-p6t6").Functions.Select(f => (f.Address, f.Config))];
-        foreach (var (a, c) in _functions.Skip(1)) _tree.AddDevice(a, c); // the first is added later
-    }
+    private SysfsTree _tree => _m.Tree;
+    private TempDir _dir => _m.Dir;
+    private List<(PciAddress Address, byte[] Config)> _functions => _m.Functions;
 
-    public void Dispose()
-    {
-        _tree.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _m.Dispose();
 
     private DaemonSettings Settings(params string[] stores) => new()
     {
@@ -104,9 +96,7 @@ public sealed class DaemonTests : IDisposable
         Assert.Equal(1, store.Writes);
 
         // A driver bound since is new content (it describes the function now), but the bytes are still the early ones.
-        string drivers = Path.Combine(_tree.Root, "drivers", "ahci");
-        Directory.CreateDirectory(drivers);
-        File.CreateSymbolicLink(Path.Combine(_tree.DeviceDir(a), "driver"), drivers);
+        _m.BindDriver(a, "ahci");
         daemon.CaptureAndWrite("test");
         Assert.Equal(2, store.Writes);
         var record = store.Last!.Find(a)!;

@@ -22,13 +22,6 @@ public sealed class SysfsSourceTests : IDisposable
         return functions;
     }
 
-    private void BindDriver(PciAddress a, string driver)
-    {
-        string drivers = Path.Combine(_tree.Root, "drivers", driver);
-        Directory.CreateDirectory(drivers);
-        File.CreateSymbolicLink(Path.Combine(_tree.DeviceDir(a), "driver"), Path.Combine("..", "..", "drivers", driver));
-    }
-
     [Fact]
     public void Captures_every_function_with_its_bytes_driver_reset_methods_and_resources()
     {
@@ -36,7 +29,10 @@ public sealed class SysfsSourceTests : IDisposable
         Assert.Contains(functions, f => f.Config.Length == 4096);
         Assert.Contains(functions, f => ConfigBytes.HeaderKind(f.Config) == Preconfig.ConfigSpace.Registers.HeaderType.Bridge);
         var nic = functions[^1].Address;
-        BindDriver(nic, "e1000e");
+        string drivers = Path.Combine(_tree.Root, "drivers", "e1000e");
+        Directory.CreateDirectory(drivers);
+        // A relative link, as sysfs has them.
+        File.CreateSymbolicLink(Path.Combine(_tree.DeviceDir(nic), "driver"), Path.Combine("..", "..", "drivers", "e1000e"));
         _tree.WriteAttribute(nic, "reset_method", "flr bus\n");
         _tree.WriteAttribute(nic, "resource",
             "0x00000000fbd00000 0x00000000fbd1ffff 0x0000000000040200\n0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
