@@ -23,6 +23,9 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
     /// <summary>Default: a bound driver may have changed registers; an unbound function is as firmware and the kernel's enumeration left it.</summary>
     public static Pristineness ByDriver(PciFunctionInfo info) => info.Driver is null ? Pristineness.Undriven : Pristineness.DriverBound;
 
+    /// <summary>Reads one function another way than through <see cref="Access"/> (the sysfs fast path); enumeration stays Access's.</summary>
+    internal Func<PciAddress, FunctionRead>? Reader { get; init; }
+
     public SourceCapture Capture()
     {
         var judge = pristineness ?? ByDriver;
@@ -32,24 +35,14 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
         int shortest = int.MaxValue;
         foreach (var address in Access.EnumerateFunctions())
         {
-            byte[] config;
-            bool cut;
-            PciFunctionInfo info;
-            try
+            var read = Reader?.Invoke(address) ?? ReadThroughAccess(address);
+            if (read.InfoWarning is not null)
+                warnings.Add($"{address}: driver/reset_method/resource unreadable ({read.InfoWarning}); captured without them");
+            if (read.Config is not { } config)
             {
-                var space = Access.Open(address);
-                config = space.ReadAll();
-                cut = space is SysfsConfigSpace { Truncated: true };
-                info = Describe(address, warnings);
-            }
-            catch (DeviceRemovedException e)
-            {
-                warnings.Add($"{address}: removed while capturing ({e.Message}); not captured");
-                continue;
-            }
-            catch (ConfigSpaceAccessException e)
-            {
-                warnings.Add($"{address}: config space unreadable ({e.Message}); not captured");
+                warnings.Add(read.Removed
+                    ? $"{address}: removed while capturing ({read.Failure}); not captured"
+                    : $"{address}: config space unreadable ({read.Failure}); not captured");
                 continue;
             }
             if (!DeviceRecord.IsValidLength(config.Length))
@@ -57,7 +50,7 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
                 warnings.Add($"{address}: config space reads {config.Length} bytes, not 64, 256 or 4096; not captured");
                 continue;
             }
-            if (cut)
+            if (read.Truncated)
             {
                 truncated.Add(address);
                 shortest = Math.Min(shortest, config.Length);
@@ -66,11 +59,11 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
             {
                 Address = address,
                 Config = config,
-                Driver = info.Driver,
-                ResetMethods = info.ResetMethods,
-                Resources = info.Resources,
-                Truncated = cut,
-                Origins = [new ConfigOrigin(0, config.Length, Description, judge(info))],
+                Driver = read.Info.Driver,
+                ResetMethods = read.Info.ResetMethods,
+                Resources = read.Info.Resources,
+                Truncated = read.Truncated,
+                Origins = [new ConfigOrigin(0, config.Length, Description, judge(read.Info))],
             });
         }
         if (truncated.Count > 0)
@@ -80,14 +73,25 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
         return new SourceCapture(Snapshot.Normalize(devices), warnings, system);
     }
 
-    /// <summary>Driver, reset methods, resources; when they cannot be read the bytes are still good, so only warn.</summary>
-    private PciFunctionInfo Describe(PciAddress address, List<string> warnings)
+    private FunctionRead ReadThroughAccess(PciAddress address)
     {
-        try { return Access.Describe(address); }
-        catch (Exception e) when (e is IOException and not ConfigSpaceAccessException or UnauthorizedAccessException or InvalidDataException)
+        try
         {
-            warnings.Add($"{address}: driver/reset_method/resource unreadable ({e.Message}); captured without them");
-            return PciFunctionInfo.Unknown;
+            var space = Access.Open(address);
+            var config = space.ReadAll();
+            bool cut = space is SysfsConfigSpace { Truncated: true };
+            // Driver, reset methods, resources: when they cannot be read the bytes are still good, so only warn.
+            try { return new FunctionRead(config, cut, Access.Describe(address), null, false, null); }
+            catch (Exception e) when (e is IOException and not ConfigSpaceAccessException or UnauthorizedAccessException or InvalidDataException)
+            {
+                return new FunctionRead(config, cut, PciFunctionInfo.Unknown, null, false, e.Message);
+            }
         }
+        catch (DeviceRemovedException e) { return new FunctionRead(null, false, PciFunctionInfo.Unknown, e.Message, true, null); }
+        catch (ConfigSpaceAccessException e) { return new FunctionRead(null, false, PciFunctionInfo.Unknown, e.Message, false, null); }
     }
 }
+
+/// <summary>One function as read: its bytes (null when they could not be read: <see cref="Failure"/> says why, and
+/// <see cref="Removed"/> whether it is gone), and the side information (null <see cref="InfoWarning"/> when read).</summary>
+internal readonly record struct FunctionRead(byte[]? Config, bool Truncated, PciFunctionInfo Info, string? Failure, bool Removed, string? InfoWarning);
