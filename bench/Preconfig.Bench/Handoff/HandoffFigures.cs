@@ -137,7 +137,9 @@ public static class HandoffFigures
 
     private static double Median(Action action)
     {
-        for (int i = 0; i < 5; i++) action();
+        // Warm up long enough for tiered JIT to promote the hot loops (tier-0 code measures several times slower).
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 40 || warm.ElapsedMilliseconds < 2000; i++) action();
         var times = new double[41];
         for (int i = 0; i < times.Length; i++)
         {

@@ -105,8 +105,9 @@ public static class HandoffBlob
             var dest = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(raw.Length));
             try
             {
-                // Quality 4 with a 4 MiB window: near quality 6's size at a fraction of its time (bench/.../HandoffFigures).
-                if (!BrotliEncoder.TryCompress(raw, dest, out int written, quality: 4, window: 22))
+                // Quality 3, 4 MiB window: within 1% of quality 4's size at half its time; quality 5 saves 6% more
+                // but costs 3-4 times as much (bench/Preconfig.Bench/Handoff, HANDOFF_DETAIL=1).
+                if (!BrotliEncoder.TryCompress(raw, dest, out int written, quality: 3, window: 22))
                     throw new InvalidOperationException("Brotli compression failed");
                 return dest[..written];
             }

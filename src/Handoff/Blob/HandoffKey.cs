@@ -1,5 +1,4 @@
 using System.IO.Abstractions;
-using System.Security.Cryptography;
 
 namespace Preconfig.Handoff.Blob;
 
@@ -28,11 +27,6 @@ public sealed class HandoffKey
         return new HandoffKey(fs.File.ReadAllBytes(path), path);
     }
 
-    internal void Compute(ReadOnlySpan<byte> header, ReadOnlySpan<byte> body, Span<byte> mac)
-    {
-        using var h = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
-        h.AppendData(header);
-        h.AppendData(body);
-        h.GetHashAndReset(mac);
-    }
+    internal void Compute(ReadOnlySpan<byte> header, ReadOnlySpan<byte> body, Span<byte> mac) =>
+        new HmacSha256(_key).Compute(header, body, mac);
 }

@@ -149,22 +149,7 @@ public static class SnapshotBody
         if (r.PeekType() != MessagePackType.Map) throw r.Error(start, "the body is not a map");
         for (int n = r.ReadMapHeader(); n > 0; n--)
         {
-            int keyAt = r.Position;
-            var key = r.ReadStringSpan();
-            int id = key switch
-            {
-                _ when key.SequenceEqual("version"u8) => 0,
-                _ when key.SequenceEqual("capturedAt"u8) => 1,
-                _ when key.SequenceEqual("host"u8) => 2,
-                _ when key.SequenceEqual("kernel"u8) => 3,
-                _ when key.SequenceEqual("bootId"u8) => 4,
-                _ when key.SequenceEqual("tool"u8) => 5,
-                _ when key.SequenceEqual("sources"u8) => 6,
-                _ when key.SequenceEqual("devices"u8) => 7,
-                _ => -1,
-            };
-            MarkSeen(ref r, ref seen, id, keyAt, key);
-            switch (id)
+            switch (ReadKey(ref r, BodyKeys, ref seen))
             {
                 case 0:
                     int at = r.Position;
@@ -198,12 +183,27 @@ public static class SnapshotBody
         };
     }
 
-    /// <summary>Known keys may appear once; unknown keys (id -1) are skipped, for readers of later bodies.</summary>
-    private static void MarkSeen(ref MessagePackReader r, ref uint seen, int id, int keyAt, ReadOnlySpan<byte> key)
+    private static readonly byte[][] BodyKeys = Utf8Keys("version", "capturedAt", "host", "kernel", "bootId", "tool", "sources", "devices");
+    private static readonly byte[][] DeviceKeys = Utf8Keys("address", "config", "length", "holes", "fill", "driver", "resets", "resources", "origins", "truncated");
+
+    private static byte[][] Utf8Keys(params string[] keys) => [.. keys.Select(System.Text.Encoding.UTF8.GetBytes)];
+
+    /// <summary>
+    /// Reads a map key: its index in <paramref name="keys"/>, or -1 for a key this reader does not know (the caller
+    /// skips its value, for bodies from later writers). A known key given twice is an error.
+    /// </summary>
+    private static int ReadKey(ref MessagePackReader r, byte[][] keys, ref uint seen)
     {
-        if (id < 0) return;
-        if ((seen & (1u << id)) != 0) throw r.Error(keyAt, $"key \"{System.Text.Encoding.UTF8.GetString(key)}\" appears twice");
-        seen |= 1u << id;
+        int keyAt = r.Position;
+        var key = r.ReadStringSpan();
+        for (int id = 0; id < keys.Length; id++)
+        {
+            if (!key.SequenceEqual(keys[id])) continue;
+            if ((seen & (1u << id)) != 0) throw r.Error(keyAt, $"key \"{System.Text.Encoding.UTF8.GetString(key)}\" appears twice");
+            seen |= 1u << id;
+            return id;
+        }
+        return -1;
     }
 
     private static List<DeviceRecord> ReadDevices(ref MessagePackReader r)
@@ -246,23 +246,7 @@ public static class SnapshotBody
 
         for (int n = r.ReadMapHeader(); n > 0; n--)
         {
-            int keyAt = r.Position;
-            var key = r.ReadStringSpan();
-            int id = key switch
-            {
-                _ when key.SequenceEqual("address"u8) => 0,
-                _ when key.SequenceEqual("config"u8) => 1,
-                _ when key.SequenceEqual("length"u8) => 2,
-                _ when key.SequenceEqual("holes"u8) => 3,
-                _ when key.SequenceEqual("fill"u8) => 4,
-                _ when key.SequenceEqual("driver"u8) => 5,
-                _ when key.SequenceEqual("resets"u8) => 6,
-                _ when key.SequenceEqual("resources"u8) => 7,
-                _ when key.SequenceEqual("origins"u8) => 8,
-                _ when key.SequenceEqual("truncated"u8) => 9,
-                _ => -1,
-            };
-            MarkSeen(ref r, ref seen, id, keyAt, key);
+            int id = ReadKey(ref r, DeviceKeys, ref seen);
             int at = r.Position;
             switch (id)
             {

@@ -121,35 +121,24 @@ public ref struct MessagePackReader
 
     public int ReadInt32() => (int)ReadInt64(int.MinValue, int.MaxValue);
 
-    public int ReadArrayHeader()
-    {
-        int at = _position;
-        byte code = ReadCode();
-        long count = code switch
-        {
-            >= MessagePackCode.MinFixArray and <= MessagePackCode.MaxFixArray => code & 0x0f,
-            MessagePackCode.Array16 => BinaryPrimitives.ReadUInt16BigEndian(Take(2)),
-            MessagePackCode.Array32 => BinaryPrimitives.ReadUInt32BigEndian(Take(4)),
-            _ => throw Unexpected(at, code, "an array"),
-        };
-        // Every element takes at least one byte.
-        if (count > Remaining) throw Error(at, $"array of {count} elements but only {Remaining} bytes left");
-        return (int)count;
-    }
+    public int ReadArrayHeader() =>
+        ReadCollectionHeader(MessagePackCode.MinFixArray, MessagePackCode.MaxFixArray, MessagePackCode.Array16, MessagePackCode.Array32, "an array", 1);
 
-    public int ReadMapHeader()
+    public int ReadMapHeader() =>
+        ReadCollectionHeader(MessagePackCode.MinFixMap, MessagePackCode.MaxFixMap, MessagePackCode.Map16, MessagePackCode.Map32, "a map", 2);
+
+    /// <summary>An array or map header; each element (key and value for a map) takes at least one byte, so the count is checked against what is left.</summary>
+    private int ReadCollectionHeader(byte fixMin, byte fixMax, byte code16, byte code32, string what, int bytesPerElement)
     {
         int at = _position;
         byte code = ReadCode();
-        long count = code switch
-        {
-            >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixMap => code & 0x0f,
-            MessagePackCode.Map16 => BinaryPrimitives.ReadUInt16BigEndian(Take(2)),
-            MessagePackCode.Map32 => BinaryPrimitives.ReadUInt32BigEndian(Take(4)),
-            _ => throw Unexpected(at, code, "a map"),
-        };
-        // Every key and every value takes at least one byte.
-        if (count * 2 > Remaining) throw Error(at, $"map of {count} entries but only {Remaining} bytes left");
+        long count;
+        if (code >= fixMin && code <= fixMax) count = code & 0x0f;
+        else if (code == code16) count = BinaryPrimitives.ReadUInt16BigEndian(Take(2));
+        else if (code == code32) count = BinaryPrimitives.ReadUInt32BigEndian(Take(4));
+        else throw Unexpected(at, code, what);
+        if (count * bytesPerElement > Remaining)
+            throw Error(at, $"{what[(what.IndexOf(' ') + 1)..]} of {count} {(bytesPerElement == 1 ? "elements" : "entries")} but only {Remaining} bytes left");
         return (int)count;
     }
 

@@ -27,7 +27,9 @@ public class HandoffBlobTests
     [Fact]
     public void Auto_stores_uncompressed_when_compression_does_not_pay()
     {
-        var s = new Snapshot { Devices = [] };
+        var noise = new byte[4096];
+        new Random(1).NextBytes(noise);
+        var s = new Snapshot { Devices = [new DeviceRecord { Address = new(0, 0, 0, 0), Config = noise }] };
         var blob = HandoffBlob.Write(s);
         Assert.Equal("none", HandoffBlob.ReadHeader(blob).Compression);
     }
