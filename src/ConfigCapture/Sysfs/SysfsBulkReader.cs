@@ -61,7 +61,11 @@ internal static partial class SysfsBulkReader
             null, false, warning);
     }
 
-    /// <summary>open, read into <paramref name="buffer"/> until it is full or the file ends, close; -1 with errno on failure.</summary>
+    /// <summary>
+    /// open, one pread, close; -1 with errno on failure. One read is the whole attribute: sysfs hands a binary
+    /// attribute (config, at most 4096 bytes) up to the size asked and a text attribute (resource, reset_method: at
+    /// most a page) whole; a regular file in a test tree reads whole into a buffer this size.
+    /// </summary>
     private static int ReadFile(string path, byte[] buffer, out int errno)
     {
         errno = 0;
@@ -69,20 +73,13 @@ internal static partial class SysfsBulkReader
         if (fd < 0) { errno = Marshal.GetLastPInvokeError(); return -1; }
         try
         {
-            int total = 0;
-            while (total < buffer.Length)
+            while (true)
             {
-                nint got = pread(fd, ref buffer[total], buffer.Length - total, total);
-                if (got < 0)
-                {
-                    errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR) continue;
-                    return -1;
-                }
-                if (got == 0) break;
-                total += (int)got;
+                nint got = pread(fd, ref buffer[0], buffer.Length, 0);
+                if (got >= 0) return (int)got;
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR) return -1;
             }
-            return total;
         }
         finally
         {
