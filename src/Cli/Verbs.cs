@@ -12,6 +12,9 @@ internal static class Verbs
         Capture.CaptureCommand.Create(),
         Export.ExportCommand.Create(),
         Verify.VerifyCommand.Create(),
+        Inspect.InspectCommand.Create(),
+        Diff.DiffCommand.Create(),
+        Report.ReportCommand.Create(),
         Daemon.DaemonCommand.Create(),
         Status.StatusCommand.Create(),
     ];
