@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Preconfig.ConfigCapture.Daemon;
+using Preconfig.ConfigCapture.Sources;
+using Preconfig.Handoff.Stores;
 using Preconfig.ConfigCapture.Sysfs;
 using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Model;
@@ -129,6 +131,49 @@ public sealed class DaemonTests : IDisposable
         Assert.Contains(_functions[0].Address.ToString(), after);
         Assert.Equal(_functions.Count, after.Count);
         Assert.Equal("stopped", DaemonStatusFile.Read(new FileSystem(), Settings().StatusFile).State);
+    }
+
+    [Fact]
+    public async Task With_the_real_file_store_a_stop_during_a_write_keeps_the_old_blob_readable_then_the_new_one()
+    {
+        string path = Path.Combine(_dir.Path, "handoff.pcfg");
+        var store = new GatedStore(new HandoffStoreTarget(HandoffStore.Parse("file:" + path, new FileSystem()), null));
+        using var host = Host(Settings(store.Spec), Pipeline(store));
+        await host.StartAsync();
+        Assert.True(await Eventually(() => File.Exists(path), TimeSpan.FromSeconds(10)));
+        Assert.Equal(_functions.Count - 1, InputLoader.Load(path, new FileSystem()).Snapshot.Devices.Count);
+
+        store.Gate = new SemaphoreSlim(0);
+        _tree.AddDevice(_functions[0].Address, _functions[0].Config);
+        Assert.True(await Eventually(() => store.Waiting, TimeSpan.FromSeconds(10)));
+        var stopping = host.StopAsync();
+        await Task.Delay(300);
+        Assert.False(stopping.IsCompleted);
+        Assert.Equal(_functions.Count - 1, InputLoader.Load(path, new FileSystem()).Snapshot.Devices.Count); // old, whole
+
+        store.Gate.Release();
+        await stopping;
+        var after = InputLoader.Load(path, new FileSystem());
+        Assert.Equal(_functions.Count, after.Snapshot.Devices.Count);
+        Assert.Equal(2ul, after.Stored!.Blob.Info.Sequence);
+    }
+
+    /// <summary>A real store whose next write waits at the gate first: the moment a stop request can arrive mid-capture.</summary>
+    private sealed class GatedStore(IStoreTarget inner) : IStoreTarget
+    {
+        public string Spec => inner.Spec;
+        public SemaphoreSlim? Gate { get; set; }
+        public volatile bool Waiting;
+
+        public long Write(Snapshot snapshot)
+        {
+            if (Gate is { } gate)
+            {
+                Waiting = true;
+                gate.Wait();
+            }
+            return inner.Write(snapshot);
+        }
     }
 
     [Fact]
