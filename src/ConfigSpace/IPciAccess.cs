@@ -32,7 +32,7 @@ public sealed record PciFunctionInfo(string? Driver, IReadOnlyList<string> Reset
     public static readonly PciFunctionInfo Unknown = new(null, [], []);
 }
 
-/// <summary>One line of sysfs <c>resource</c>: a BAR (0..5), the expansion ROM (6) or a bridge window (7..).</summary>
+/// <summary>One line of sysfs <c>resource</c>: a BAR (0..5), the expansion ROM (6), an SR-IOV VF BAR (7..12) or a bridge window (13..16).</summary>
 public readonly record struct BarResource(int Index, ulong Start, ulong End, ulong Flags)
 {
     public ulong Size => End >= Start && (Start != 0 || End != 0) ? End - Start + 1 : 0;

@@ -6,8 +6,9 @@ namespace Preconfig.ConfigSpace.Lspci;
 /// Reads <c>lspci -x/-xxx/-xxxx</c> text (with or without the decoded <c>-v</c> lines) the way pciutils' lib/dump.c
 /// does: a line <c>[dddd:]bb:dd.f </c> starts a device (the domain 4 to 6 hex digits), lines <c>OFF: xx xx ...</c>
 /// fill it, a blank line ends it, other lines are ignored. Stricter than lspci where lspci would silently drop data:
-/// a hex row with a bad byte, an offset past 4096, a row outside a device, binary junk or an overlong line is a
-/// <see cref="DumpProblem"/> naming the line, and reading goes on. Bytes a dump does not hold read as 0xff, as
+/// a hex row with a bad byte or an offset past 4096 (the device it belongs to is left out, its bytes being
+/// untrustworthy), an impossible address, a row outside a device, binary junk or an overlong line is a
+/// <see cref="DumpProblem"/> naming the line, and reading goes on with every other device. Bytes a dump does not hold read as 0xff, as
 /// lspci's dump backend fills them; the captured length is rounded up to 64, 256 or 4096.
 /// </summary>
 public static class LspciDumpReader
@@ -30,10 +31,16 @@ public static class LspciDumpReader
         var problems = new List<DumpProblem>();
         var index = new Dictionary<PciAddress, int>();
         Builder? current = null;
+        bool skipping = false; // inside a device whose address line was impossible: its rows are not ours to read
 
         void Finish()
         {
             if (current is null) return;
+            if (current.Broken)
+            {
+                current = null;
+                return;
+            }
             var f = current.Build();
             if (index.TryGetValue(f.Address, out int at))
             {
@@ -55,22 +62,26 @@ public static class LspciDumpReader
                 problems.Add(new DumpProblem(source, lineNo, problem));
                 continue;
             }
-            if (line.Length == 0) { Finish(); continue; }
-            if (TryParseDeviceLine(line, out var address))
+            if (line.Length == 0) { Finish(); skipping = false; continue; }
+            if (HasDeviceLineShape(line, out var token))
             {
                 Finish();
-                current = new Builder(address, lineNo);
+                skipping = !PciAddress.TryParse(token, out var address);
+                if (skipping) problems.Add(new DumpProblem(source, lineNo, $"'{token}' is not a possible PCI address (device 00-1f, function 0-7); its rows are skipped"));
+                else current = new Builder(address, lineNo);
                 continue;
             }
             if (IsHexRowPrefix(line, out int offset, out int dataStart))
             {
                 if (current is null)
                 {
-                    problems.Add(new DumpProblem(source, lineNo, "hex row outside a device (no address line before it)"));
+                    if (!skipping) problems.Add(new DumpProblem(source, lineNo, "hex row outside a device (no address line before it)"));
                     continue;
                 }
+                if (current.Broken) continue;
                 string? error = current.AddRow(offset, line.AsSpan(dataStart));
-                if (error is not null) problems.Add(new DumpProblem(source, lineNo, error));
+                if (error is not null)
+                    problems.Add(new DumpProblem(source, lineNo, $"{error}; {current.Address} (line {current.Line}) is left out"));
             }
             // Any other line is a decoded -v line or commentary: ignored, as lspci ignores it.
         }
@@ -83,6 +94,12 @@ public static class LspciDumpReader
         private readonly byte[] _data = CreateFilled();
         private int _length;
 
+        public PciAddress Address => address;
+        public int Line => line;
+
+        /// <summary>A row of this device was malformed: its bytes cannot be trusted, so the device is not returned.</summary>
+        public bool Broken { get; private set; }
+
         private static byte[] CreateFilled()
         {
             var b = new byte[Header.ExtConfigSize];
@@ -94,23 +111,25 @@ public static class LspciDumpReader
         {
             int i = offset;
             int pos = 0;
-            int count = 0;
             while (pos < rest.Length)
             {
                 if (rest[pos] == ' ') { pos++; continue; }
                 if (pos + 1 >= rest.Length || !char.IsAsciiHexDigit(rest[pos]) || !char.IsAsciiHexDigit(rest[pos + 1])
                     || (pos + 2 < rest.Length && rest[pos + 2] != ' '))
-                    return $"bad byte '{Excerpt(rest[pos..])}' in the row at offset 0x{offset:x}";
+                    return Fail($"bad byte '{Excerpt(rest[pos..])}' in the row at offset 0x{offset:x}");
                 if (i >= Header.ExtConfigSize)
-                    return $"offset 0x{i:x} is past the 4096-byte configuration space";
-                if (count == 16)
-                    return $"more than 16 bytes in the row at offset 0x{offset:x}";
+                    return Fail($"offset 0x{i:x} is past the 4096-byte configuration space");
                 _data[i++] = (byte)(HexValue(rest[pos]) << 4 | HexValue(rest[pos + 1]));
-                count++;
                 pos += 2;
             }
             if (i > _length) _length = i;
             return null;
+        }
+
+        private string Fail(string message)
+        {
+            Broken = true;
+            return message;
         }
 
         public LspciFunction Build()
@@ -124,41 +143,51 @@ public static class LspciDumpReader
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 
-    /// <summary>lspci's device line: <c>bb:dd.f </c> or <c>dddd:bb:dd.f </c> with 4 to 6 domain digits, then a space or end.</summary>
+    /// <summary>
+    /// lspci's device line (dump_validate): <c>bb:dd.f </c> or <c>dddd:bb:dd.f </c> with 4 or 5 domain digits (6 also
+    /// accepted here), then a space; the rest of the line is a description and ignored.
+    /// </summary>
     internal static bool TryParseDeviceLine(ReadOnlySpan<char> line, out PciAddress address)
     {
         address = default;
-        int space = line.IndexOf(' ');
-        var token = space < 0 ? line : line[..space];
-        if (space < 0) return false; // lspci requires the space after the address
-        // Shape check first (dump_validate): ##:##.# or ####..######:##:##.#
-        int colons = 0;
-        foreach (char c in token) if (c == ':') colons++;
-        if (colons == 1)
-        {
-            if (token.Length != 7 || token[2] != ':' || token[5] != '.') return false;
-        }
-        else if (colons == 2)
-        {
-            int domainLength = token.IndexOf(':');
-            if (domainLength is < 4 or > 6 || token.Length != domainLength + 9) return false;
-            if (token[domainLength + 3] != ':' || token[domainLength + 6] != '.') return false;
-        }
-        else return false;
-        return PciAddress.TryParse(token, out address);
+        return HasDeviceLineShape(line, out var token) && PciAddress.TryParse(token, out address);
     }
 
-    /// <summary>A row <c>OF: </c> or <c>OFF: </c> (two or three hex digits, a colon, a space or end of line).</summary>
+    /// <summary>The shape alone; an address of that shape can still be impossible (device 0x20 and up, function 8 and up).</summary>
+    private static bool HasDeviceLineShape(ReadOnlySpan<char> line, out ReadOnlySpan<char> token)
+    {
+        int space = line.IndexOf(' ');
+        token = space < 0 ? default : line[..space];
+        if (space < 0) return false; // lspci requires the space after the address
+        int domainDigits = token.Length - 7 - 1; // "bb:dd.f" is 7, plus the colon after the domain
+        return token.Length == 7 ? Matches(token, "##:##.#")
+            : domainDigits is >= 4 and <= 6 && token[domainDigits] == ':' && Matches(token[(domainDigits + 1)..], "##:##.#")
+                && token[..domainDigits].IndexOfAnyExcept(HexChars) < 0;
+    }
+
+    private const string HexChars = "0123456789abcdefABCDEF";
+
+    private static bool Matches(ReadOnlySpan<char> s, string pattern)
+    {
+        if (s.Length != pattern.Length) return false;
+        for (int i = 0; i < s.Length; i++)
+            if (pattern[i] == '#' ? !char.IsAsciiHexDigit(s[i]) : pattern[i] != s[i]) return false;
+        return true;
+    }
+
+    /// <summary>A row <c>OFF: </c>: 2 to 8 hex digits (as lspci), a colon, then a space or the end of the line.</summary>
     private static bool IsHexRowPrefix(ReadOnlySpan<char> line, out int offset, out int dataStart)
     {
         offset = 0;
         dataStart = 0;
         int colon = line.IndexOf(':');
-        if (colon is < 2 or > 3) return false;
+        if (colon is < 2 or > 8) return false;
         for (int k = 0; k < colon; k++)
             if (!char.IsAsciiHexDigit(line[k])) return false;
         if (colon + 1 < line.Length && line[colon + 1] != ' ') return false;
-        for (int k = 0; k < colon; k++) offset = offset << 4 | HexValue(line[k]);
+        long value = 0;
+        for (int k = 0; k < colon; k++) value = value << 4 | (uint)HexValue(line[k]);
+        offset = (int)Math.Min(value, int.MaxValue);
         dataStart = colon + 1;
         return true;
     }

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.IO.Abstractions;
+using System.Text;
+
+namespace Preconfig.ConfigSpace.Sysfs;
+
+/// <summary>
+/// The machine as sysfs shows it: functions are <c>ROOT/devices/&lt;dddd:bb:dd.f&gt;/</c> (ROOT defaults to
+/// <c>/sys/bus/pci</c>; tests use a sysfs-shaped temp tree). <see cref="Open"/> hands out one
+/// <see cref="SysfsConfigSpace"/> per function and keeps it open until this object is disposed.
+/// </summary>
+public sealed class SysfsPciAccess : IPciAccess, IDisposable
+{
+    private readonly IFileSystem _fs;
+    private readonly bool _writable;
+    private readonly Dictionary<PciAddress, SysfsConfigSpace> _open = [];
+    private readonly Lock _lock = new();
+
+    /// <param name="writable">False opens every config read-only (inspection, tests against the real /sys).</param>
+    public SysfsPciAccess(IFileSystem fileSystem, string root = SysfsConfigSpace.DefaultRoot, bool writable = true)
+    {
+        _fs = fileSystem;
+        Root = root;
+        _writable = writable;
+    }
+
+    public string Root { get; }
+
+    /// <summary>Tests observe (and fail) attribute writes here: (path, text) -> null for success or the errno text.</summary>
+    internal Func<string, string, string?>? AttributeWriteSeam { get; set; }
+    public string Description => $"sysfs:{Root}";
+
+    /// <summary>Directory entries under ROOT/devices whose names are PCI addresses, in address order.</summary>
+    public IReadOnlyList<PciAddress> EnumerateFunctions()
+    {
+        string devices = _fs.Path.Combine(Root, "devices");
+        if (!_fs.Directory.Exists(devices))
+            throw new DirectoryNotFoundException($"{devices}: no such directory (is {Root} a sysfs PCI root?)");
+        var list = new List<PciAddress>();
+        // Entries are symlinks to directories on a real sysfs, plain directories in a tree we wrote.
+        foreach (string entry in _fs.Directory.EnumerateFileSystemEntries(devices))
+            if (PciAddress.TryParse(_fs.Path.GetFileName(entry), out var address))
+                list.Add(address);
+        list.Sort();
+        return list;
+    }
+
+    /// <summary>The function's config space, opened once and shared (reopened after it was found removed).</summary>
+    public IConfigSpace Open(PciAddress address) => OpenSysfs(address);
+
+    /// <inheritdoc cref="Open"/>
+    public SysfsConfigSpace OpenSysfs(PciAddress address)
+    {
+        lock (_lock)
+        {
+            if (_open.TryGetValue(address, out var space) && !space.Removed) return space;
+            space?.Dispose();
+            _open.Remove(address);
+            space = new SysfsConfigSpace(_fs, Root, address, _writable);
+            _open[address] = space;
+            return space;
+        }
+    }
+
+    public PciFunctionInfo Describe(PciAddress address)
+    {
+        string dir = DeviceDirectory(address);
+        if (!_fs.Directory.Exists(dir)) throw new DeviceRemovedException(address, 0, $"no sysfs node {dir}");
+        return new PciFunctionInfo(Driver(dir), ResetMethods(dir) ?? [], Resources(address, dir));
+    }
+
+    /// <summary>
+    /// Selects <paramref name="method"/> in <c>reset_method</c>, writes 1 to <c>reset</c>, then puts the previous
+    /// <c>reset_method</c> list back (verbatim, so the same methods stay enabled in the same order; "default" when it
+    /// could not be read). Never throws for a failed write: the status says what each write returned.
+    /// </summary>
+    public ResetRequestResult RequestReset(PciAddress address, string method)
+    {
+        string dir = DeviceDirectory(address);
+        if (!_fs.Directory.Exists(dir)) return new ResetRequestResult(false, $"{address}: no sysfs node {dir}");
+        string methodPath = _fs.Path.Combine(dir, "reset_method");
+        string resetPath = _fs.Path.Combine(dir, "reset");
+        string? previous = null;
+        try { previous = _fs.File.ReadAllText(methodPath).Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+
+        var status = new StringBuilder();
+        string? selectError = WriteAttribute(methodPath, method);
+        status.Append(CultureInfo.InvariantCulture, $"reset_method={method}: {selectError ?? "ok"}");
+        bool reported = false;
+        if (selectError is null)
+        {
+            string? resetError = WriteAttribute(resetPath, "1");
+            reported = resetError is null;
+            status.Append(CultureInfo.InvariantCulture, $"; reset=1: {resetError ?? "ok"}");
+            string restore = previous ?? "default";
+            string? restoreError = WriteAttribute(methodPath, restore.Length == 0 ? "\n" : restore);
+            status.Append(CultureInfo.InvariantCulture, $"; reset_method={(restore.Length == 0 ? "''" : restore)}: {restoreError ?? "ok"}");
+        }
+        return new ResetRequestResult(reported, status.ToString());
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var space in _open.Values) space.Dispose();
+            _open.Clear();
+        }
+    }
+
+    /// <summary>Parses a sysfs <c>resource</c> file: one line per resource, "0x%016llx 0x%016llx 0x%016llx" (start
+    /// end flags). Line i is resource i: BARs 0-5, ROM 6, SR-IOV VF BARs 7-12, bridge windows 13-16.</summary>
+    public static IReadOnlyList<BarResource> ParseResources(string text, string where)
+    {
+        var list = new List<BarResource>();
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i].Trim();
+            if (line.Length == 0) continue;
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length != 3 || !TryHex(parts[0], out ulong start) || !TryHex(parts[1], out ulong end) || !TryHex(parts[2], out ulong flags))
+                throw new InvalidDataException($"{where}:{i + 1}: expected 'start end flags' in hex, got '{line}'");
+            list.Add(new BarResource(i, start, end, flags));
+        }
+        return list;
+    }
+
+    private string DeviceDirectory(PciAddress address) => SysfsConfigSpace.DeviceDirectory(_fs, Root, address);
+
+    private string? Driver(string dir)
+    {
+        string link = _fs.Path.Combine(dir, "driver");
+        string? target = _fs.FileInfo.FromFileName(link).LinkTarget;
+        return target is null ? null : _fs.Path.GetFileName(target.TrimEnd('/'));
+    }
+
+    /// <summary>The enabled reset methods, in the order the kernel tries them; null when there is no attribute.</summary>
+    private string[]? ResetMethods(string dir)
+    {
+        string path = _fs.Path.Combine(dir, "reset_method");
+        try { return _fs.File.ReadAllText(path).Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+    }
+
+    private IReadOnlyList<BarResource> Resources(PciAddress address, string dir)
+    {
+        string path = _fs.Path.Combine(dir, "resource");
+        string text;
+        try { text = _fs.File.ReadAllText(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return []; }
+        return ParseResources(text, path);
+    }
+
+    private static bool TryHex(string s, out ulong value)
+    {
+        value = 0;
+        if (!s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) return false;
+        return ulong.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>One write(2) of <paramref name="text"/> to an existing attribute; null on success, else the errno text.</summary>
+    private string? WriteAttribute(string path, string text)
+    {
+        if (AttributeWriteSeam is not null) return AttributeWriteSeam(path, text);
+        try
+        {
+            // O_TRUNC as the shell's "echo x > attr": harmless on sysfs, and keeps a regular file in a test tree exact.
+            using var stream = _fs.FileStream.Create(path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, 0, FileOptions.None);
+            stream.Write(Encoding.ASCII.GetBytes(text));
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Errno.Describe(e);
+        }
+    }
+}
