@@ -9,5 +9,6 @@ internal static class Verbs
     [
         Demo.DemoCommand.Create(),
         Sim.SimCommand.Create(),
+        Preinit.PreinitCommand.Create(),
     ];
 }

@@ -46,9 +46,10 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
     public PreinitResult Run(PreinitOptions o)
     {
         var clock = Stopwatch.StartNew();
+        long startTimestamp = TimeProvider.System.GetTimestamp();
         try
         {
-            return RunCore(o, clock);
+            return RunCore(o, clock, startTimestamp);
         }
         catch (Exception e) when (o.Boot)
         {
@@ -58,7 +59,7 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
         }
     }
 
-    private PreinitResult RunCore(PreinitOptions o, Stopwatch clock)
+    private PreinitResult RunCore(PreinitOptions o, Stopwatch clock, long startTimestamp)
     {
         if (o.Boot)
         {
@@ -95,7 +96,7 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
         {
             Retries = o.Policy.Retries,
             RetryDelay = o.RetryDelay,
-            Deadline = new Deadline(o.Deadline, clock),
+            Deadline = new Deadline(o.Deadline, TimeProvider.System, startTimestamp),
             ResetStep = o.ResetStep,
         });
         var report = PreinitReport.Build(plan, results, clock.Elapsed);

@@ -8,6 +8,7 @@ internal static class SimCommand
     public static Command Create()
     {
         var command = new Command("sim", "Simulated machines: make one from a dump, dirty it, write it as sysfs or lspci text");
+        command.Subcommands.Add(SimDirtyCommand.Create());
         return command;
     }
 }

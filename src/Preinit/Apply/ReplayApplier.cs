@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Preconfig.ConfigSpace;
 using Preconfig.Preinit.Planning;
 
@@ -48,21 +47,24 @@ public sealed class AccessResetStep : IResetStep
     }
 }
 
-/// <summary>The overall time budget: the apply stops before a step once it has passed.</summary>
+/// <summary>The overall time budget: the apply stops before a step once it has passed. Time comes from a
+/// <see cref="TimeProvider"/> so tests can move it.</summary>
 public sealed class Deadline
 {
-    private readonly Stopwatch _clock;
+    private readonly TimeProvider _time;
+    private readonly long _start;
     private readonly TimeSpan _budget;
 
-    public Deadline(TimeSpan budget, Stopwatch? started = null)
+    public Deadline(TimeSpan budget, TimeProvider? time = null, long? startTimestamp = null)
     {
         _budget = budget;
-        _clock = started ?? Stopwatch.StartNew();
+        _time = time ?? TimeProvider.System;
+        _start = startTimestamp ?? _time.GetTimestamp();
     }
 
     public static Deadline None => new(TimeSpan.MaxValue);
-    public bool Expired => _budget != TimeSpan.MaxValue && _clock.Elapsed >= _budget;
-    public TimeSpan Elapsed => _clock.Elapsed;
+    public bool Expired => _budget != TimeSpan.MaxValue && Elapsed >= _budget;
+    public TimeSpan Elapsed => _time.GetElapsedTime(_start);
 }
 
 public sealed record ApplyOptions

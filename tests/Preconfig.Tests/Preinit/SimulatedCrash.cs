@@ -46,11 +46,13 @@ internal sealed class SimulatedCrash
         return this;
     }
 
-    public PreinitReport Preinit(ReplayPolicy? policy = null, ApplyOptions? options = null)
+    /// <param name="beforeApply">Runs between planning and applying (a fault that appears after matching).</param>
+    public PreinitReport Preinit(ReplayPolicy? policy = null, ApplyOptions? options = null, Action? beforeApply = null)
     {
         policy ??= ReplayPolicy.Default;
         var matches = DeviceMatcher.Match(Snapshot, Machine, policy);
         Plan = ReplayPlanner.Build(matches, policy);
+        beforeApply?.Invoke();
         Results = ReplayApplier.Apply(Plan, Machine, options ?? new ApplyOptions { Retries = policy.Retries, RetryDelay = TimeSpan.Zero });
         Report = PreinitReport.Build(Plan, Results, TimeSpan.FromMilliseconds(1));
         return Report;
