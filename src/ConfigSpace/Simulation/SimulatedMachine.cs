@@ -69,22 +69,8 @@ public sealed class SimulatedMachine : IPciAccess
     public PciFunctionInfo Describe(PciAddress address)
     {
         var f = this[address];
-        var resources = new List<BarResource>();
-        var cfg = f.Space.Snapshot();
-        foreach (var bar in f.Space.Bars)
-        {
-            ulong start = bar.Kind switch
-            {
-                BarKind.Io => ConfigBytes.U32(cfg, bar.Offset) & BaseAddress.IoMask,
-                BarKind.Memory64 => (ulong)ConfigBytes.U32(cfg, bar.Offset + 4) << 32 | (ConfigBytes.U32(cfg, bar.Offset) & BaseAddress.MemMask),
-                BarKind.Rom => ConfigBytes.U32(cfg, bar.Offset) & BaseAddress.RomMask,
-                _ => ConfigBytes.U32(cfg, bar.Offset) & BaseAddress.MemMask,
-            };
-            ulong flags = bar.Kind == BarKind.Io ? 0x100ul : 0x200ul; // IORESOURCE_IO / IORESOURCE_MEM
-            if (bar.Prefetchable) flags |= 0x2000;                       // IORESOURCE_PREFETCH
-            if (bar.Kind == BarKind.Memory64) flags |= 0x100000;         // IORESOURCE_MEM_64
-            resources.Add(new BarResource(bar.Index, start, start + bar.Size - 1, flags));
-        }
+        // The same lines a sysfs tree written from this machine holds, so sim and tree describe a function alike.
+        var resources = Sysfs.SysfsResources.FromConfig(f.Space.Snapshot(), f.Space.Bars);
         return new PciFunctionInfo(f.Driver, f.ResetMethods, resources);
     }
 
@@ -123,6 +109,30 @@ public sealed class SimulatedMachine : IPciAccess
         {
             var space = new SimulatedConfigSpace(fn.Address, fn.Config);
             machine.Add(space).ResetMethods.AddRange(InferResetMethods(fn.Address, fn.Config));
+        }
+        return machine;
+    }
+
+    /// <summary>
+    /// A machine copied from another one (this machine's sysfs, read-only): its config bytes, BAR sizes from the
+    /// <c>resource</c> lines (inferred where there are none), drivers and reset methods. A function that vanishes or
+    /// fails while being read is left out.
+    /// </summary>
+    public static SimulatedMachine FromAccess(IPciAccess source)
+    {
+        var machine = new SimulatedMachine(source.Description);
+        foreach (var address in source.EnumerateFunctions())
+        {
+            try
+            {
+                var cfg = source.Open(address).ReadAll();
+                var info = source.Describe(address);
+                var sizes = info.Resources.Where(r => r.Index <= 6 && r.Size > 0).ToDictionary(r => r.Index, r => r.Size);
+                var f = machine.Add(new SimulatedConfigSpace(address, cfg, BarModel.FromConfig(cfg, sizes)));
+                f.Driver = info.Driver;
+                f.ResetMethods.AddRange(info.ResetMethods);
+            }
+            catch (ConfigSpaceAccessException) { }
         }
         return machine;
     }

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using System.IO.Abstractions;
+using Preconfig.ConfigSpace.Lspci;
+using Preconfig.ConfigSpace.Simulation;
+using Preconfig.ConfigSpace.Sysfs;
+
+namespace Preconfig.Cli.Sim;
+
+/// <summary><c>preconfig sim new --from lspci:FILE --out MACHINE</c>: a machine whose firmware state is the dump.</summary>
+internal static class SimNewCommand
+{
+    public static Command Create()
+    {
+        var from = new Option<string>("--from")
+        {
+            Description = "lspci:FILE (an lspci -x/-xxx/-xxxx dump, - for stdin) or sysfs[:ROOT] (this machine, read-only)",
+            Required = true,
+        };
+        var output = new Option<string>("--out") { Description = "the machine file (JSON) to write", Required = true };
+        var command = new Command("new", "Make a simulated machine from a real dump (the dump is its firmware state)");
+        command.Options.Add(from);
+        command.Options.Add(output);
+        command.SetAction(pr =>
+        {
+            string spec = pr.GetValue(from)!;
+            string outPath = pr.GetValue(output)!;
+            var machine = Build(spec);
+            machine.Save(outPath);
+            Console.Error.WriteLine($"preconfig: {outPath}: {machine.Count} functions from {spec}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static SimulatedMachine Build(string spec)
+    {
+        if (spec == "sysfs" || spec.StartsWith("sysfs:", StringComparison.Ordinal))
+        {
+            string root = spec.Length > 6 ? spec[6..] : SysfsConfigSpace.DefaultRoot;
+            using var pci = new SysfsPciAccess(new FileSystem(), root, writable: false);
+            return SimulatedMachine.FromAccess(pci);
+        }
+        string file = spec.StartsWith("lspci:", StringComparison.Ordinal) ? spec[6..]
+            : spec.Contains(':') ? throw new CliUsageException($"--from {spec}: expected lspci:FILE or sysfs[:ROOT]") : spec;
+        var dump = file == "-" ? LspciDumpReader.Read(Console.OpenStandardInput(), "<stdin>") : LspciDumpReader.ReadFile(file);
+        foreach (var problem in dump.Problems)
+            Console.Error.WriteLine($"preconfig: warning: {problem}");
+        if (dump.Functions.Count == 0)
+            throw new InvalidDataException($"{dump.Source}: no device in the dump");
+        return SimulatedMachine.FromDump(dump);
+    }
+}
