@@ -133,7 +133,9 @@ public static class ReplayApplier
         uint current = Read(space, step.Offset, step.Width);
         if (IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, 0, "device gone: reads all ones");
         if (!step.Force && step.Satisfied(current)) return new StepResult(step, StepOutcome.AlreadySet, 0);
-        uint value = step.Kind == StepKind.ClearStatus ? step.Value : step.Merge(current);
+        // The same read-modify-write setpci does. For a clear step the other bits written back are read-only or
+        // error bits of the same register, so the write clears errors and changes nothing else.
+        uint value = step.Merge(current);
         int writes = 0;
         for (int attempt = 0; attempt <= options.Retries; attempt++)
         {
