@@ -82,8 +82,11 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
         }
         log.Info($"snapshot from {loaded.Location} (sequence {loaded.Sequence}, captured {loaded.Snapshot.CapturedAt:u}, {loaded.Snapshot.Devices.Count} functions)");
 
+        // The capture kernel has little memory: give back what loading the blob used before reading the devices.
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         var target = o.Target();
         var matches = DeviceMatcher.Match(loaded.Snapshot, target, o.Policy);
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         var plan = ReplayPlanner.Build(matches, o.Policy);
         if (o.DryRun)
         {
