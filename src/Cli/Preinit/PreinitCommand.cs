@@ -91,7 +91,7 @@ internal static class PreinitCommand
             if (result.Script is not null) Console.Out.Write(result.Script);
             else if (result.Problem is null) Console.Out.WriteLine(result.Report.Summary);
             if (sim is not null && !a.DryRun && result.Plan is not null) sim.Save(a.Target[4..]);
-            if (result.ExitCode == 2 && result.Problem is not null) throw new InvalidDataException(result.Problem);
+            // The problem was logged (console and kernel log) by the runner.
             return result.ExitCode;
         }
         finally

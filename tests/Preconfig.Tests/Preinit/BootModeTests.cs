@@ -10,16 +10,13 @@ using Preconfig.Preinit.Reporting;
 namespace Preconfig.Tests.Preinit;
 
 /// <summary>Capture-kernel detection, boot mode, strict mode, store fallback, the kernel log and the report file.</summary>
-public sealed class BootModeTests : IDisposable
+public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("preinit-boot-").FullName;
     private readonly FileSystem _fs = new();
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private EnvironmentPaths Paths(string cmdline, bool vmcore = false)
     {
-        var p = new EnvironmentPaths { Cmdline = Path.Combine(_dir, "cmdline"), Vmcore = Path.Combine(_dir, "vmcore"), Kmsg = Path.Combine(_dir, "kmsg") };
+        var p = new EnvironmentPaths { Cmdline = Path.Combine(Dir, "cmdline"), Vmcore = Path.Combine(Dir, "vmcore"), Kmsg = Path.Combine(Dir, "kmsg") };
         File.WriteAllText(p.Cmdline, cmdline);
         if (vmcore) File.WriteAllText(p.Vmcore, "");
         return p;
@@ -74,7 +71,7 @@ public sealed class BootModeTests : IDisposable
     {
         var (machine, snap) = Dirtied();
         var paths = Paths("elfcorehdr=0x1000 reset_devices");
-        string report = Path.Combine(_dir, "report.json");
+        string report = Path.Combine(Dir, "report.json");
         var result = Run(paths, machine, _ => snap, report: report);
         Assert.Equal(0, result.ExitCode);
         Assert.All(machine.Functions, f => Assert.False(f.Space.DmaAllowed && f.Space.Snapshot()[0x0e] == 0));

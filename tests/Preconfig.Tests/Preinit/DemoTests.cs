@@ -6,11 +6,8 @@ using Preconfig.Preinit.Loading;
 
 namespace Preconfig.Tests.Preinit;
 
-public sealed class DemoTests : IDisposable
+public sealed class DemoTests() : TempDirectoryTest("preinit-demo-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("preinit-demo-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
     public void TheDemoTellsTheStoryOnTheBundledMachineAndLeavesTheFixtureAlone()
@@ -18,7 +15,7 @@ public sealed class DemoTests : IDisposable
         string fixture = Path.Combine(RepoPaths.Fixtures, "machines", "demo.json");
         string before = File.ReadAllText(fixture);
         Snapshot? stored = null;
-        var demo = DemoScenario.Run(new FileSystem(), fixture, _dir, (s, _) => { stored = s; return "memory"; },
+        var demo = DemoScenario.Run(new FileSystem(), fixture, Dir, (s, _) => { stored = s; return "memory"; },
             _ => new LoadedSnapshot(stored!, "memory", 1));
 
         Assert.Equal(before, File.ReadAllText(fixture));
@@ -38,7 +35,7 @@ public sealed class DemoTests : IDisposable
         Assert.DoesNotContain("\u001b[", table);
         Assert.Contains("BusMaster", table);
         Assert.Contains("+→+→-", table);
-        Assert.Contains(File.ReadAllLines(Path.Combine(_dir, "kmsg")), l => l.StartsWith("<5>preconfig: preinit: 16 restored", StringComparison.Ordinal));
+        Assert.Contains(File.ReadAllLines(Path.Combine(Dir, "kmsg")), l => l.StartsWith("<5>preconfig: preinit: 16 restored", StringComparison.Ordinal));
         Assert.Contains("\u001b[32m", DemoTable.Render(demo, color: true));
     }
 }

@@ -15,11 +15,8 @@ namespace Preconfig.Tests.Preinit;
 /// The dry-run's setpci commands, run by the real setpci (pciutils) on a sysfs-shaped tree, leave the same bytes as
 /// preinit applying the plan to an identical tree.
 /// </summary>
-public sealed class SetpciInteropTests : IDisposable
+public sealed class SetpciInteropTests() : TempDirectoryTest("preinit-setpci-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("preinit-setpci-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Theory]
     [InlineData("fixtures/machines/demo.json")]
@@ -31,7 +28,7 @@ public sealed class SetpciInteropTests : IDisposable
         var snapshot = AccessSnapshot.Capture(machine, "firmware");
         KernelRun.Dirty(machine, seed: 9);
         var fs = new FileSystem();
-        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b");
+        string a = Path.Combine(Dir, "a"), b = Path.Combine(Dir, "b");
         SysfsTreeWriter.Write(machine, fs, a);
         SysfsTreeWriter.Write(machine, fs, b);
         var before = ReadTree(b);
@@ -43,8 +40,8 @@ public sealed class SetpciInteropTests : IDisposable
             Assert.NotEmpty(plan.Steps);
             script = SetpciScript.Render(plan, a, $"-A linux-sysfs -O sysfs.path={a}");
         }
-        File.WriteAllText(Path.Combine(_dir, "plan.sh"), script);
-        var sh = Process.Start(new ProcessStartInfo("sh", ["-e", Path.Combine(_dir, "plan.sh")]) { RedirectStandardError = true })!;
+        File.WriteAllText(Path.Combine(Dir, "plan.sh"), script);
+        var sh = Process.Start(new ProcessStartInfo("sh", ["-e", Path.Combine(Dir, "plan.sh")]) { RedirectStandardError = true })!;
         string errors = sh.StandardError.ReadToEnd();
         sh.WaitForExit();
         Assert.True(sh.ExitCode == 0, $"setpci script failed: {errors}");
