@@ -29,14 +29,24 @@ internal static class CliRunner
         }
         try
         {
-            return parse.Invoke();
+            // Without this, System.CommandLine catches every exception itself and exits 1, so input errors never reach exit 2.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (IsInputError(e))
         {
-            Console.Error.WriteLine($"preconfig: {e.Message}");
+            Console.Error.WriteLine($"preconfig: {Describe(e)}");
             return ExitCodes.Usage;
         }
     }
+
+    /// <summary>The one-line message. The binary is built with UseSystemResourceKeys, so the runtime's own messages for
+    /// a missing file are resource keys: those are said here instead.</summary>
+    private static string Describe(Exception e) => e switch
+    {
+        FileNotFoundException { FileName: { } f } => $"{f}: no such file",
+        DirectoryNotFoundException when e.Message.StartsWith("IO_", StringComparison.Ordinal) => "no such directory: " + e.Message[(e.Message.IndexOf(',') + 1)..].Trim(),
+        _ => e.Message,
+    };
 
     private static bool IsHelpRequest(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
 

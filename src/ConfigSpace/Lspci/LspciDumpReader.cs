@@ -205,24 +205,34 @@ public static class LspciDumpReader
         int read;
         while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
         {
-            for (int k = 0; k < read; k++)
+            int start = 0;
+            while (start < read)
             {
-                byte b = buffer[k];
-                if (b == (byte)'\n')
-                {
-                    yield return Emit();
-                    lineNo++;
-                    length = 0;
-                    overlong = binary = false;
-                    continue;
-                }
-                if (overlong) continue;
-                if (length == MaxLineLength) { overlong = true; continue; }
-                if ((b < 0x20 && b != (byte)'\t' && b != (byte)'\r') || b == 0x7f) binary = true;
-                line[length++] = (char)b;
+                // A whole piece of line at a time (memchr-speed search), so a 100 MB line is skipped in milliseconds.
+                int nl = buffer.AsSpan(start, read - start).IndexOf((byte)'\n');
+                int end = nl < 0 ? read : start + nl;
+                Append(buffer, start, end);
+                if (nl < 0) break;
+                yield return Emit();
+                lineNo++;
+                length = 0;
+                overlong = binary = false;
+                start = end + 1;
             }
         }
         if (length > 0 || overlong) yield return Emit();
+
+        void Append(byte[] bytes, int from, int to)
+        {
+            if (overlong) return;
+            var piece = bytes.AsSpan(from, to - from);
+            if (length + piece.Length > MaxLineLength) { overlong = true; return; }
+            if (!binary && (piece.IndexOfAnyInRange((byte)0, (byte)0x1f) >= 0 || piece.Contains((byte)0x7f)))
+                foreach (byte b in piece)
+                    if ((b < 0x20 && b != (byte)'\t' && b != (byte)'\r') || b == 0x7f) { binary = true; break; }
+            System.Text.Encoding.Latin1.GetChars(piece, line.AsSpan(length));
+            length += piece.Length;
+        }
 
         (int, string, string?) Emit()
         {

@@ -75,6 +75,7 @@ public sealed class SimulatedConfigSpace : IConfigSpace
         if (Faults.Vanished || Dropped(offset)) return;
 
         bool flr = false;
+        bool sbrBefore = SecondaryBusResetAsserted;
         for (int i = 0; i < value.Length; i++)
         {
             int at = offset + i;
@@ -85,14 +86,28 @@ public sealed class SimulatedConfigSpace : IConfigSpace
             if (at == Masks.InitiateFlrOffset + 1 && (value[i] & 0x80) != 0) flr = true;
         }
         if (flr) Reset();
+        if (!sbrBefore && SecondaryBusResetAsserted) SecondaryBusReset?.Invoke(this);
     }
 
-    /// <summary>Brings every writable and write-1-to-clear bit back to its power-on value (what FLR or a bus reset does).</summary>
+    /// <summary>A bridge holding its secondary bus in reset (Bridge Control bit 6).</summary>
+    public bool SecondaryBusResetAsserted =>
+        ConfigBytes.HeaderKind(_config) == HeaderType.Bridge && (ConfigBytes.U16(_config, Type1.BridgeControl) & (ushort)BridgeControl.BusReset) != 0;
+
+    /// <summary>
+    /// Brings every writable and write-1-to-clear bit back to its power-on value, sticky bits aside (what FLR or a
+    /// bus reset does).
+    /// </summary>
     public void Reset()
     {
-        _config = (byte[])_powerOn.Clone();
+        var next = (byte[])_powerOn.Clone();
+        for (int i = 0; i < next.Length; i++)
+            next[i] = (byte)((next[i] & ~Masks.Sticky[i]) | (_config[i] & Masks.Sticky[i]));
+        _config = next;
         ResetCount++;
     }
+
+    /// <summary>A bridge's Secondary Bus Reset bit went from 0 to 1: everything below it is reset (the machine does it).</summary>
+    public event Action<SimulatedConfigSpace>? SecondaryBusReset;
 
     /// <summary>Sets bytes directly, bypassing the write rules: how "the kernel ran" or a test fixture changes state.</summary>
     public void Poke(int offset, ReadOnlySpan<byte> bytes)

@@ -54,7 +54,18 @@ public sealed class SimulatedMachine : IPciAccess
     {
         var f = new SimulatedFunction(space);
         _functions[space.Address] = f;
+        space.SecondaryBusReset += ResetBelow;
         return f;
+    }
+
+    /// <summary>Secondary Bus Reset on a bridge resets every function on the buses it forwards to (secondary..subordinate).</summary>
+    private void ResetBelow(SimulatedConfigSpace bridge)
+    {
+        var cfg = bridge.Snapshot();
+        byte secondary = cfg[Type1.SecondaryBus], subordinate = cfg[Type1.SubordinateBus];
+        foreach (var f in _functions.Values)
+            if (f.Address.Domain == bridge.Address.Domain && f.Address.Bus >= secondary && f.Address.Bus <= subordinate && f.Space != bridge && secondary != 0)
+                f.Space.Reset();
     }
 
     public bool Remove(PciAddress address) => _functions.Remove(address);

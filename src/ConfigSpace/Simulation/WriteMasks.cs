@@ -13,10 +13,16 @@ public sealed class WriteMasks
     public byte[] Writable { get; }
     public byte[] WriteOneToClear { get; }
 
+    /// <summary>Bits a function-level or hot reset leaves alone (RWS/RW1CS "sticky" bits: the AER registers).</summary>
+    public byte[] Sticky { get; }
+
+    private readonly List<(int Offset, ushort Value)> _resetDefaults = [];
+
     private WriteMasks(int length)
     {
         Writable = new byte[length];
         WriteOneToClear = new byte[length];
+        Sticky = new byte[length];
     }
 
     public static WriteMasks Build(ReadOnlySpan<byte> cfg, IReadOnlyList<BarModel> bars)
@@ -25,7 +31,10 @@ public sealed class WriteMasks
         var kind = ConfigBytes.HeaderKind(cfg);
 
         // Common header (pci_init_wmask / pci_init_w1cmask).
-        m.Rw16(Header.Command, (ushort)(Command.Io | Command.Memory | Command.BusMaster | Command.Parity | Command.Serr | Command.IntxDisable));
+        // QEMU's set, plus any bit firmware did set (MWI, VGA snoop, fast back-to-back on conventional devices): a bit
+        // the dump shows set can be written on that device, and a replay must be able to put it back.
+        ushort firmwareCommand = (ushort)(ConfigBytes.U16(cfg, Header.Command) & 0x07ff);
+        m.Rw16(Header.Command, (ushort)((ushort)(Command.Io | Command.Memory | Command.BusMaster | Command.Parity | Command.Serr | Command.IntxDisable) | firmwareCommand));
         m.W1c16(Header.Status, (ushort)Status.ErrorBits);
         m.Rw8(Header.CacheLineSize, 0xff);
         m.Rw8(Header.LatencyTimer, 0xff);
@@ -77,9 +86,12 @@ public sealed class WriteMasks
         }
 
         var walk = CapabilityWalker.Walk(cfg);
+        bool rootPort = walk.Find(CapabilityId.Express) is { } express
+            && (PciExpressPortType)((ConfigBytes.U16(cfg, express.Offset + PciExpress.Flags) & PciExpress.FlagsTypeMask) >> 4)
+                is PciExpressPortType.RootPort or PciExpressPortType.RootComplexEventCollector;
         foreach (var cap in walk.Capabilities)
         {
-            if (cap.Extended) m.AddExtended(cfg, cap);
+            if (cap.Extended) m.AddExtended(cfg, cap, rootPort);
             else m.AddStandard(cfg, cap, kind);
         }
         return m;
@@ -125,6 +137,8 @@ public sealed class WriteMasks
         ushort devCtl = 0x7fff;
         if (type == PciExpressPortType.PciBridge) devCtl |= PciExpress.DevCtlBcre;
         Rw16(at + PciExpress.DevCtl, devCtl);
+        // The spec's reset value: Max_Read_Request_Size 512 bytes, Enable No Snoop and Enable Relaxed Ordering set.
+        _resetDefaults.Add((at + PciExpress.DevCtl, 0x2810));
         if (hasFlr && kind == HeaderType.Normal) InitiateFlrOffset = at + PciExpress.DevCtl;
         W1c16(at + PciExpress.DevSta, PciExpress.DevStaErrorBits);
         Rw16(at + PciExpress.LnkCtl, 0x0fdb);   // everything but Retrain (an action) and reserved bit 2
@@ -147,7 +161,7 @@ public sealed class WriteMasks
         }
     }
 
-    private void AddExtended(ReadOnlySpan<byte> cfg, Capability cap)
+    private void AddExtended(ReadOnlySpan<byte> cfg, Capability cap, bool rootPort)
     {
         int at = cap.Offset;
         switch (cap.ExtendedId)
@@ -159,10 +173,14 @@ public sealed class WriteMasks
                 W1c32(at + Aer.CorStatus, 0xffffffff);
                 Rw32(at + Aer.CorMask, 0xffffffff);
                 Rw32(at + Aer.Cap, Aer.CapEcrcGenEnable | Aer.CapEcrcCheckEnable | 0x400 /* multiple header recording enable */);
-                if (at + Aer.RootStatus + 4 <= cfg.Length)
+                // Status, masks, severity, control and header log are sticky (RWS/RW1CS/ROS): they survive FLR.
+                MarkSticky(at + Aer.UncorStatus, Aer.RootCommand - Aer.UncorStatus);
+                // The root registers exist on root ports and event collectors only; elsewhere the bytes may be another capability's.
+                if (rootPort)
                 {
                     Rw32(at + Aer.RootCommand, 0x7);
                     W1c32(at + Aer.RootStatus, 0x7f);
+                    MarkSticky(at + Aer.RootStatus, 8);
                 }
                 break;
             case ExtendedCapabilityId.Acs:
@@ -220,11 +238,22 @@ public sealed class WriteMasks
         }
     }
 
-    /// <summary>The value the bits hold after a reset: every writable and write-1-to-clear bit zero.</summary>
+    private void MarkSticky(int offset, int length)
+    {
+        for (int i = offset; i < offset + length && i < Sticky.Length; i++) Sticky[i] = 0xff;
+    }
+
+    /// <summary>
+    /// The value the bits hold after a reset: every writable and write-1-to-clear bit zero, except the registers whose
+    /// reset value the spec gives (Device Control). Sticky bits are taken from the current state by the caller.
+    /// </summary>
     public byte[] PowerOnValues(ReadOnlySpan<byte> cfg)
     {
         var p = cfg.ToArray();
         for (int i = 0; i < p.Length; i++) p[i] &= (byte)~(Writable[i] | WriteOneToClear[i]);
+        foreach (var (offset, value) in _resetDefaults)
+            for (int i = 0; i < 2 && offset + i < p.Length; i++)
+                p[offset + i] |= (byte)((value >> (8 * i)) & Writable[offset + i]);
         return p;
     }
 }

@@ -18,6 +18,9 @@ internal static class ExternalTool
         return new Result(p.ExitCode, stdout, stderr.Result);
     }
 
+    /// <summary>The built preconfig next to the test assembly (the Cli project's apphost).</summary>
+    public static string Preconfig => Path.Combine(AppContext.BaseDirectory, "preconfig");
+
     /// <summary>The real lspci; the test fails (not skips) when pciutils is missing: ./test.sh installs it.</summary>
     public static string Lspci
     {
@@ -28,4 +31,25 @@ internal static class ExternalTool
             throw new InvalidOperationException("lspci not found: install pciutils (scripts/install-deps.sh does)");
         }
     }
+}
+
+/// <summary>The real dumps kept in fixtures/real-dumps: every lspci-text file (the raw pcics .bin files aside).</summary>
+internal static class RealDumps
+{
+    public static string Folder => Path.Combine(RepoPaths.Fixtures, "real-dumps");
+
+    public static IEnumerable<string> All() =>
+        Directory.EnumerateFiles(Folder, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".md", StringComparison.Ordinal) && !f.EndsWith(".bin", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+
+    /// <summary>For [MemberData]: each dump's path relative to fixtures/real-dumps.</summary>
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in All()) data.Add(Path.GetRelativePath(Folder, f));
+        return data;
+    }
+
+    public static string PathOf(string name) => Path.Combine(Folder, name);
 }

@@ -7,7 +7,7 @@ namespace Preconfig.Tests.Simulation;
 
 public class SimulatedConfigSpaceSmokeTests
 {
-    private static string RealDump(string name) => Path.Combine(RepoPaths.SharedRealDumps, name);
+    private static string RealDump(string name) => Path.Combine(RepoPaths.Fixtures, "real-dumps", name);
 
     [Fact]
     public void MachineFromRealDumpRoundTripsThroughItsJsonFile()

@@ -104,13 +104,18 @@ public sealed class SysfsConfigSpaceTests : IDisposable
         var (space, stream) = OpenWithSeam(SysfsTree.Config(256));
         using var _ = space;
         stream.ReadFailure = () => KernelLikeStream.Errno(Errno.EIO, "Input/output error");
-        var e = Assert.Throws<ConfigSpaceAccessException>(() => space.ReadWord(0x06));
+        var e = AssertAccessError(() => space.ReadWord(0x06), 6, "EIO", "0x6");
         Assert.IsNotType<DeviceRemovedException>(e);
+    }
+
+    private static ConfigSpaceAccessException AssertAccessError(Action access, int offset, params string[] said)
+    {
+        var e = Assert.Throws<ConfigSpaceAccessException>(access);
         Assert.Equal(Addr, e.Address);
-        Assert.Equal(6, e.Offset);
+        Assert.Equal(offset, e.Offset);
         Assert.Contains("0000:03:00.0", e.Message);
-        Assert.Contains("EIO", e.Message);
-        Assert.Contains("0x6", e.Message);
+        foreach (var s in said) Assert.Contains(s, e.Message);
+        return e;
     }
 
     [Fact]
@@ -120,11 +125,7 @@ public sealed class SysfsConfigSpaceTests : IDisposable
         using var _ = space;
         // What .NET throws for EPERM from pwrite: UnauthorizedAccessException around IOException(errno).
         stream.WriteFailure = () => new UnauthorizedAccessException("Access to the path is denied.", KernelLikeStream.Errno(Errno.EPERM, "Operation not permitted"));
-        var e = Assert.Throws<ConfigSpaceAccessException>(() => space.WriteWord(0x04, 0x0007));
-        Assert.Equal(4, e.Offset);
-        Assert.Contains("0000:03:00.0", e.Message);
-        Assert.Contains("EPERM", e.Message);
-        Assert.Contains("locked down", e.Message);
+        AssertAccessError(() => space.WriteWord(0x04, 0x0007), 4, "EPERM", "locked down");
     }
 
     [Fact]
