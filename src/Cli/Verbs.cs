@@ -9,6 +9,9 @@ internal static class Verbs
     [
         Demo.DemoCommand.Create(),
         Sim.SimCommand.Create(),
+        Capture.CaptureCommand.Create(),
+        Export.ExportCommand.Create(),
+        Verify.VerifyCommand.Create(),
         Preinit.PreinitCommand.Create(),
     ];
 }

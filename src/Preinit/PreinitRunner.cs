@@ -80,6 +80,7 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
             log.Error($"{why}: nothing restored");
             return new PreinitResult(o.Boot && !o.Strict ? 0 : 2, PreinitReport.Empty(clock.Elapsed), Problem: why);
         }
+        foreach (var w in loaded.Warnings ?? []) log.Warning($"store {loaded.Location}: {w}");
         log.Info($"snapshot from {loaded.Location} (sequence {loaded.Sequence}, captured {loaded.Snapshot.CapturedAt:u}, {loaded.Snapshot.Devices.Count} functions)");
 
         // The capture kernel has little memory: give back what loading the blob used before reading the devices.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.IO.Abstractions;
 using Preconfig.Cli.Preinit;
 using Preconfig.Handoff.Model;
+using Preconfig.Handoff.Stores;
 using Preconfig.Preinit.Demo;
 
 namespace Preconfig.Cli.Demo;
@@ -61,16 +62,13 @@ internal static class DemoCommand
     }
 }
 
-/// <summary>Where the demo keeps its snapshot across the "crash".</summary>
+/// <summary>Where the demo keeps its snapshot across the "crash": a blob in a file store, as production does.</summary>
 internal static class DemoStore
 {
-    public static string Save(Snapshot snapshot, string workDirectory)
+    public static (string Spec, string Note) Save(Snapshot snapshot, string workDirectory)
     {
-        // Until the blob stores are in this build, the snapshot crosses the crash as a firmware-state machine file.
-        var firmware = new ConfigSpace.Simulation.SimulatedMachine("firmware snapshot");
-        foreach (var d in snapshot.Devices) firmware.Add(new ConfigSpace.Simulation.SimulatedConfigSpace(d.Address, d.Config)).ResetMethods.AddRange(d.ResetMethods);
-        string path = Path.Combine(workDirectory, "firmware.json");
-        firmware.Save(path);
-        return $"sim:{path}";
+        string spec = "file:" + Path.Combine(workDirectory, "handoff.pcfg");
+        var written = HandoffStore.Parse(spec, new FileSystem()).Save(snapshot);
+        return (spec, $"({written.BlobLength} bytes, sequence {written.Sequence})");
     }
 }

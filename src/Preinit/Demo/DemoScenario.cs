@@ -49,9 +49,10 @@ public sealed record DemoResult(IReadOnlyList<string> Story, IReadOnlyList<DemoR
 /// </summary>
 public static class DemoScenario
 {
-    /// <param name="saveStore">Writes the snapshot to a store in the work directory and returns its --from spec.</param>
+    /// <param name="saveStore">Writes the snapshot to a store in the work directory; returns its --from spec and a note
+    /// for the story (size, sequence).</param>
     /// <param name="readStore">Reads it back (the same reader preinit uses).</param>
-    public static DemoResult Run(IFileSystem fs, string machinePath, string workDirectory, Func<Snapshot, string, string> saveStore,
+    public static DemoResult Run(IFileSystem fs, string machinePath, string workDirectory, Func<Snapshot, string, (string Spec, string Note)> saveStore,
         SnapshotReader readStore, int seed = 1)
     {
         var story = new List<string>();
@@ -62,8 +63,8 @@ public static class DemoScenario
         story.Add($"firmware boot: {machine.Count} PCI functions as firmware left them ({machinePath} copied to {machineFile})");
 
         var snapshot = AccessSnapshot.Capture(machine, $"sim:{machineFile}");
-        string spec = saveStore(snapshot, workDirectory);
-        story.Add($"capture: snapshot of {snapshot.Devices.Count} functions written to {spec}");
+        var (spec, note) = saveStore(snapshot, workDirectory);
+        story.Add($"capture: snapshot of {snapshot.Devices.Count} functions written to {spec} {note}");
 
         int dirtied = KernelRun.Dirty(machine, seed);
         machine.Save(machineFile);

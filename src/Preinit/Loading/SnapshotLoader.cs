@@ -2,8 +2,9 @@ using Preconfig.Handoff.Model;
 
 namespace Preconfig.Preinit.Loading;
 
-/// <summary>A snapshot read from one store, with where it was found and its sequence number in that store.</summary>
-public sealed record LoadedSnapshot(Snapshot Snapshot, string Location, ulong Sequence);
+/// <summary>A snapshot read from one store, with where it was found, its sequence number in that store, and what the
+/// store reported on the way (a torn newer slot it skipped ...).</summary>
+public sealed record LoadedSnapshot(Snapshot Snapshot, string Location, ulong Sequence, IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Reads the newest valid snapshot one store spec holds; throws (IOException, FormatException,
 /// InvalidDataException) with the reason when it holds none.</summary>

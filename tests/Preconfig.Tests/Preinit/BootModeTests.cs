@@ -105,7 +105,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
     public void ACorruptStoreFallsBackToAnotherAndTheReasonIsLogged()
     {
         var (machine, snap) = Dirtied();
-        var older = snap with { Snapshot = new Handoff.Model.Snapshot { CapturedAt = snap.Snapshot.CapturedAt.AddDays(-1), Devices = snap.Snapshot.Devices } };
+        var older = snap with { Snapshot = new global::Preconfig.Handoff.Model.Snapshot { CapturedAt = snap.Snapshot.CapturedAt.AddDays(-1), Devices = snap.Snapshot.Devices } };
         var paths = Paths("reset_devices");
         var result = Run(paths, machine, spec => spec switch
         {

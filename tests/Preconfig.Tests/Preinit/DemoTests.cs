@@ -15,7 +15,7 @@ public sealed class DemoTests() : TempDirectoryTest("preinit-demo-")
         string fixture = Path.Combine(RepoPaths.Fixtures, "machines", "demo.json");
         string before = File.ReadAllText(fixture);
         Snapshot? stored = null;
-        var demo = DemoScenario.Run(new FileSystem(), fixture, Dir, (s, _) => { stored = s; return "memory"; },
+        var demo = DemoScenario.Run(new FileSystem(), fixture, Dir, (s, _) => { stored = s; return ("memory", ""); },
             _ => new LoadedSnapshot(stored!, "memory", 1));
 
         Assert.Equal(before, File.ReadAllText(fixture));

@@ -1,0 +1,127 @@
+using System.IO.Abstractions;
+using Preconfig.Handoff.Blob;
+using Preconfig.Handoff.Model;
+
+namespace Preconfig.Handoff.Stores;
+
+/// <summary>One planned slot write: which slot, where in PATH, and the blob.</summary>
+public sealed record DevMemWrite(int Slot, long Offset, byte[] Blob, ulong Sequence);
+
+/// <summary>
+/// <c>devmem:PATH@OFFSET+SIZE</c>: SIZE bytes at OFFSET of PATH (<c>/dev/mem</c> over a <c>memmap=</c>-reserved
+/// range on a real host; a regular file in tests) split into two slots of SIZE/2. A save writes the slot that does
+/// not hold the newest valid blob, with the next sequence number, so a write torn by a crash or power loss leaves
+/// the previous snapshot intact; a load takes the valid slot with the highest sequence. A blob must fit in a slot.
+/// </summary>
+public sealed class DevMemStore : HandoffStore
+{
+    public const long MinSize = 256;
+    /// <summary>Largest region accepted: bounds what a load reads into memory.</summary>
+    public const long MaxSize = 256L << 20;
+
+    private readonly IFileSystem _fs;
+    public string Path { get; }
+    public long Offset { get; }
+    public long Size { get; }
+    public int SlotSize { get; }
+    public override string Spec { get; }
+
+    public DevMemStore(IFileSystem fs, string path, long offset, long size, string? spec = null)
+    {
+        Spec = spec ?? $"devmem:{path}@0x{offset:x}+0x{size:x}";
+        if (size < MinSize || size > MaxSize)
+            throw new FormatException($"store '{Spec}': SIZE {size} is outside {MinSize}..{MaxSize}");
+        _fs = fs;
+        Path = path;
+        Offset = offset;
+        Size = size;
+        SlotSize = (int)(size / 2 / 8 * 8);
+    }
+
+    public long SlotOffset(int slot) => Offset + (long)slot * SlotSize;
+
+    /// <summary>Both slots' bytes (zeros where PATH ends early).</summary>
+    public byte[][] ReadSlots()
+    {
+        RequireFile(_fs, Path);
+        var slots = new[] { new byte[SlotSize], new byte[SlotSize] };
+        using var stream = _fs.FileStream.Create(Path, FileMode.Open, FileAccess.Read);
+        for (int i = 0; i < 2; i++)
+        {
+            stream.Seek(SlotOffset(i), SeekOrigin.Begin);
+            int filled = 0;
+            while (filled < SlotSize)
+            {
+                int n = stream.Read(slots[i], filled, SlotSize - filled);
+                if (n == 0) break;
+                filled += n;
+            }
+        }
+        return slots;
+    }
+
+    public override StoreLoadResult Load(HandoffKey? key = null)
+    {
+        var slots = ReadSlots();
+        DecodedBlob? best = null;
+        int bestSlot = -1;
+        var problems = new List<string>();
+        for (int i = 0; i < 2; i++)
+        {
+            try
+            {
+                var blob = HandoffBlob.Read(slots[i], key, exact: false);
+                if (best is null || blob.Info.Sequence > best.Info.Sequence) { best = blob; bestSlot = i; }
+            }
+            catch (HandoffFormatException e)
+            {
+                long at = e.Offset >= 0 ? SlotOffset(i) + e.Offset : -1;
+                problems.Add($"slot {i} at 0x{SlotOffset(i):x}: {e.Reason}" + (at >= 0 ? $" (offset 0x{at:x} of {Path})" : ""));
+            }
+        }
+        if (best is null) throw new HandoffFormatException(-1, $"{Spec}: no valid snapshot in either slot: {string.Join("; ", problems)}");
+        return new StoreLoadResult(best, $"{Spec} slot {bestSlot}", problems);
+    }
+
+    /// <summary>Which slot the next save goes to, and the blob it writes there (nothing is written).</summary>
+    public DevMemWrite PlanWrite(Snapshot snapshot, HandoffKey? key = null, BlobCompression compression = BlobCompression.Auto)
+    {
+        ulong newest = 0;
+        int newestSlot = -1;
+        if (_fs.File.Exists(Path))
+        {
+            var slots = ReadSlots();
+            for (int i = 0; i < 2; i++)
+            {
+                // Sequence only needs integrity, not the key: a forged slot still fails the key check at load time.
+                ulong next = NextSequence(slots[i]);
+                if (next > 1 && next - 1 >= newest) { newest = next - 1; newestSlot = i; }
+            }
+        }
+        int target = newestSlot == 0 ? 1 : 0;
+        var blob = HandoffBlob.Write(snapshot, new BlobWriteOptions { Sequence = newest + 1, Key = key, Compression = compression });
+        if (blob.Length > SlotSize)
+            throw new HandoffFormatException(-1, $"{Spec}: the blob is {blob.Length} bytes, a slot holds {SlotSize} (SIZE/2): reserve a larger region");
+        return new DevMemWrite(target, SlotOffset(target), blob, newest + 1);
+    }
+
+    public override StoreWriteResult Save(Snapshot snapshot, HandoffKey? key = null, BlobCompression compression = BlobCompression.Auto)
+    {
+        var plan = PlanWrite(snapshot, key, compression);
+        Apply(plan, plan.Blob.Length);
+        return new StoreWriteResult(plan.Sequence, plan.Blob.Length, $"{Spec} slot {plan.Slot}");
+    }
+
+    /// <summary>Writes the first <paramref name="length"/> bytes of a planned write, then fsyncs (tests tear writes with it).</summary>
+    public void Apply(DevMemWrite plan, int length)
+    {
+        // Never create device nodes: only a regular file that is missing may be created.
+        string? dir = _fs.Path.GetDirectoryName(_fs.Path.GetFullPath(Path));
+        if (dir is not null && !_fs.Directory.Exists(dir)) throw new DirectoryNotFoundException($"{Path}: no such directory {dir}");
+        var mode = _fs.File.Exists(Path) || Path.StartsWith("/dev/", StringComparison.Ordinal) ? FileMode.Open : FileMode.CreateNew;
+        using var stream = _fs.FileStream.Create(Path, mode, FileAccess.ReadWrite);
+        stream.Seek(plan.Offset, SeekOrigin.Begin);
+        stream.Write(plan.Blob, 0, length);
+        Fsync(stream);
+    }
+}

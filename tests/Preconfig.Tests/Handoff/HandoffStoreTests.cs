@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.IO.Abstractions;
+using Preconfig.Handoff.Blob;
+using Preconfig.Handoff.Stores;
+
+namespace Preconfig.Tests.Handoff;
+
+public class HandoffStoreTests
+{
+    private static readonly FileSystem Fs = new();
+
+    [Theory]
+    [InlineData("x.pcfg", typeof(FileStore))]
+    [InlineData("file:x.pcfg", typeof(FileStore))]
+    [InlineData("initrd:x.cpio", typeof(InitrdStore))]
+    [InlineData("devmem:/dev/mem@0x7f000000+1M", typeof(DevMemStore))]
+    public void Parses_store_specs(string spec, Type type)
+    {
+        var store = HandoffStore.Parse(spec, Fs);
+        Assert.IsType(type, store);
+        Assert.Equal(spec, store.Spec);
+    }
+
+    [Fact]
+    public void Devmem_spec_numbers()
+    {
+        var s = (DevMemStore)HandoffStore.Parse("devmem:/tmp/a@b@4096+64K", Fs);
+        Assert.Equal("/tmp/a@b", s.Path);
+        Assert.Equal(4096, s.Offset);
+        Assert.Equal(65536, s.Size);
+        Assert.Equal(32768, s.SlotSize);
+        Assert.Equal(0x7f000000, ((DevMemStore)HandoffStore.Parse("devmem:/dev/mem@0x7f000000+0x100000", Fs)).Offset);
+    }
+
+    [Theory]
+    [InlineData("devmem:/dev/mem", "PATH@OFFSET+SIZE")]
+    [InlineData("devmem:/dev/mem@zz+1M", "OFFSET 'zz'")]
+    [InlineData("devmem:/dev/mem@0+12", "SIZE 12")]
+    [InlineData("file:", "no file name")]
+    [InlineData("", "empty")]
+    public void Bad_specs_say_what_is_wrong(string spec, string message)
+    {
+        var e = Assert.Throws<FormatException>(() => HandoffStore.Parse(spec, Fs));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void File_store_replaces_atomically_and_counts_up()
+    {
+        string dir = HandoffTestData.TempDir();
+        var store = HandoffStore.Parse(Path.Combine(dir, "h.pcfg"), Fs);
+        Assert.Equal(1ul, store.Save(HandoffTestData.Sample(5, 1)).Sequence);
+        Assert.Equal(2ul, store.Save(HandoffTestData.Sample(6, 2)).Sequence);
+        var loaded = store.Load();
+        Assert.Equal(2ul, loaded.Blob.Info.Sequence);
+        HandoffTestData.AssertSame(HandoffTestData.Sample(6, 2), loaded.Blob.Snapshot);
+        Assert.Equal(["h.pcfg"], Directory.GetFiles(dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void File_store_errors_name_the_file_and_offset()
+    {
+        string dir = HandoffTestData.TempDir();
+        string path = Path.Combine(dir, "h.pcfg");
+        var store = HandoffStore.Parse(path, Fs);
+        store.Save(HandoffTestData.Sample(5));
+        var bytes = File.ReadAllBytes(path);
+        bytes[60] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<HandoffFormatException>(() => store.Load());
+        Assert.StartsWith(path + ": CRC32C mismatch", e.Message);
+        Assert.Throws<FileNotFoundException>(() => HandoffStore.Parse(Path.Combine(dir, "missing"), Fs).Load());
+    }
+
+    private static DevMemStore NewRegion(out string path, long offset = 4096, long size = 64 * 1024)
+    {
+        path = Path.Combine(HandoffTestData.TempDir(), "mem.img");
+        File.WriteAllBytes(path, new byte[offset + size + 4096]);
+        return (DevMemStore)HandoffStore.Parse($"devmem:{path}@{offset}+{size}", Fs);
+    }
+
+    [Fact]
+    public void Devmem_alternates_slots_and_newest_wins()
+    {
+        var store = NewRegion(out _);
+        Assert.Throws<HandoffFormatException>(() => store.Load());
+        var w1 = store.Save(HandoffTestData.Sample(10, 1));
+        var w2 = store.Save(HandoffTestData.Sample(10, 2));
+        var w3 = store.Save(HandoffTestData.Sample(10, 3));
+        Assert.Equal([1ul, 2ul, 3ul], new[] { w1.Sequence, w2.Sequence, w3.Sequence });
+        Assert.EndsWith("slot 0", w1.Location);
+        Assert.EndsWith("slot 1", w2.Location);
+        Assert.EndsWith("slot 0", w3.Location);
+        var loaded = store.Load();
+        Assert.Equal(3ul, loaded.Blob.Info.Sequence);
+        Assert.Equal("host-3", loaded.Blob.Snapshot.HostName);
+    }
+
+    [Fact]
+    public void Devmem_uses_the_other_slot_when_one_is_damaged()
+    {
+        var store = NewRegion(out string path);
+        store.Save(HandoffTestData.Sample(10, 1));   // slot 0, seq 1
+        var w2 = store.Save(HandoffTestData.Sample(10, 2)); // slot 1, seq 2
+        var image = File.ReadAllBytes(path);
+
+        // Damage the newest (slot 1): every bit of its header and a spread of its body.
+        long slot1 = store.SlotOffset(1);
+        for (int i = 0; i < w2.BlobLength; i += i < 80 ? 1 : 97)
+        {
+            var copy = (byte[])image.Clone();
+            copy[slot1 + i] ^= 0x04;
+            File.WriteAllBytes(path, copy);
+            var loaded = store.Load();
+            Assert.Equal(1ul, loaded.Blob.Info.Sequence);
+            Assert.Contains(loaded.Problems, p => p.StartsWith("slot 1"));
+        }
+        // Damage the older one: the newest still wins, and the problem is reported.
+        var older = (byte[])image.Clone();
+        older[store.SlotOffset(0) + 20] ^= 0xff;
+        File.WriteAllBytes(path, older);
+        var l2 = store.Load();
+        Assert.Equal(2ul, l2.Blob.Info.Sequence);
+        Assert.Single(l2.Problems);
+    }
+
+    [Fact]
+    public void Torn_write_at_every_64_byte_boundary_keeps_the_previous_snapshot()
+    {
+        var store = NewRegion(out string path);
+        store.Save(HandoffTestData.Sample(20, 1));     // slot 0, seq 1
+        store.Save(HandoffTestData.Sample(20, 2));     // slot 1, seq 2
+        var before = File.ReadAllBytes(path);
+        var plan = store.PlanWrite(HandoffTestData.Sample(20, 3));
+        Assert.Equal(0, plan.Slot);
+        Assert.Equal(3ul, plan.Sequence);
+        for (int cut = 0; cut < plan.Blob.Length; cut += 64)
+        {
+            File.WriteAllBytes(path, before);
+            store.Apply(plan, cut);
+            var loaded = store.Load();
+            Assert.Equal(2ul, loaded.Blob.Info.Sequence);
+            Assert.Equal("host-2", loaded.Blob.Snapshot.HostName);
+        }
+        File.WriteAllBytes(path, before);
+        store.Apply(plan, plan.Blob.Length);
+        Assert.Equal("host-3", store.Load().Blob.Snapshot.HostName);
+    }
+
+    [Fact]
+    public void Devmem_refuses_a_blob_larger_than_a_slot_and_leaves_the_region_alone()
+    {
+        var store = NewRegion(out string path, size: 1024);
+        store.Save(HandoffTestData.Sample(1, 1, withExtras: false));
+        var before = File.ReadAllBytes(path);
+        var e = Assert.Throws<HandoffFormatException>(() => store.Save(HandoffTestData.Sample(200)));
+        Assert.Contains("a slot holds 512", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void Devmem_signed_slots_need_the_key()
+    {
+        var key = new HandoffKey(new byte[32], "k");
+        var store = NewRegion(out _);
+        store.Save(HandoffTestData.Sample(4), key);
+        Assert.True(store.Load(key).Blob.SignatureChecked);
+        var other = new HandoffKey(Enumerable.Repeat((byte)1, 32).ToArray(), "other");
+        var e = Assert.Throws<HandoffFormatException>(() => store.Load(other));
+        Assert.Contains("does not match the key other", e.Message);
+    }
+
+    [Theory]
+    [InlineData("appendix.cpio")]
+    [InlineData("appendix.cpio.gz")]
+    public void Initrd_store_round_trips(string name)
+    {
+        string path = Path.Combine(HandoffTestData.TempDir(), name);
+        var store = HandoffStore.Parse("initrd:" + path, Fs);
+        store.Save(HandoffTestData.Sample(12, 1));
+        var w = store.Save(HandoffTestData.Sample(12, 2));
+        Assert.Equal(2ul, w.Sequence);
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(name.EndsWith(".gz"), bytes[0] == 0x1f && bytes[1] == 0x8b);
+        HandoffTestData.AssertSame(HandoffTestData.Sample(12, 2), store.Load().Blob.Snapshot);
+    }
+
+    private static (int Exit, string Output) RunCpio(string dir, string args, string input)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", $"cpio {args} < '{input}'"])
+        {
+            WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, output);
+    }
+
+    [Fact]
+    public void Cpio_lists_and_extracts_a_blob_that_verifies()
+    {
+        string dir = HandoffTestData.TempDir();
+        string archive = Path.Combine(dir, "appendix.cpio");
+        var key = new HandoffKey(new byte[32], "k");
+        HandoffStore.Parse("initrd:" + archive, Fs).Save(HandoffTestData.Sample(16), key);
+
+        var (listExit, listing) = RunCpio(dir, "-t", archive);
+        Assert.Equal(0, listExit);
+        Assert.Contains(InitrdStore.BlobPath, listing.Split('\n'));
+
+        string extract = Path.Combine(dir, "out");
+        Directory.CreateDirectory(extract);
+        var (exit, output) = RunCpio(extract, "-i -d", archive);
+        Assert.True(exit == 0, output);
+        var blob = File.ReadAllBytes(Path.Combine(extract, InitrdStore.BlobPath));
+        HandoffTestData.AssertSame(HandoffTestData.Sample(16), HandoffBlob.Read(blob, key).Snapshot);
+    }
+
+    [Fact]
+    public void Initrd_reader_takes_what_cpio_itself_writes()
+    {
+        string dir = HandoffTestData.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "etc", "preconfig"));
+        File.WriteAllBytes(Path.Combine(dir, InitrdStore.BlobPath), HandoffBlob.Write(HandoffTestData.Sample(3)));
+        var psi = new ProcessStartInfo("/bin/sh", ["-c", $"printf 'etc\\netc/preconfig\\n{InitrdStore.BlobPath}\\n' | cpio -o -H newc > theirs.cpio"])
+        { WorkingDirectory = dir, RedirectStandardError = true };
+        using (var p = Process.Start(psi)!) { p.StandardError.ReadToEnd(); p.WaitForExit(); Assert.Equal(0, p.ExitCode); }
+        var loaded = HandoffStore.Parse("initrd:" + Path.Combine(dir, "theirs.cpio"), Fs).Load();
+        Assert.Equal(3, loaded.Blob.Snapshot.Devices.Count);
+    }
+
+    [Fact]
+    public void Damaged_cpio_names_the_offset()
+    {
+        string path = Path.Combine(HandoffTestData.TempDir(), "a.cpio");
+        var store = HandoffStore.Parse("initrd:" + path, Fs);
+        store.Save(HandoffTestData.Sample(3));
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..150]);
+        var e = Assert.Throws<HandoffFormatException>(() => store.Load());
+        Assert.Contains(path, e.Message);
+        Assert.True(e.Offset >= 0);
+    }
+}

@@ -1,0 +1,23 @@
+using System.Diagnostics;
+
+namespace Preconfig.Tests.Handoff;
+
+/// <summary>Runs a script under Debian's python3 with python3-msgpack (scripts/install-deps.sh installs it).</summary>
+internal static class PythonMsgpack
+{
+    public const string Python = "/usr/bin/python3";
+
+    public static string Run(string script, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(script);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(60_000), "python3 did not finish");
+        Assert.True(p.ExitCode == 0, $"python3 failed ({p.ExitCode}): {stderr}");
+        return stdout.Result;
+    }
+}
