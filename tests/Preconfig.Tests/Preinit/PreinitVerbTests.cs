@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Preconfig.Cli;
+using Preconfig.Handoff.Blob;
+using Preconfig.Handoff.Stores;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Preinit.Reporting;
 
@@ -69,5 +71,45 @@ public sealed class PreinitVerbTests() : TempDirectoryTest("preinit-verb-")
         Assert.Equal(2, Run("preinit", "--from", $"sim:{fw}", "--target", "floppy:/dev/fd0"));
         Assert.Equal(2, Run("preinit", "--from", Path.Combine(Dir, "missing.pcfg"), "--target", $"sim:{run}"));
         Assert.Equal(2, Run("sim", "dirty", Path.Combine(Dir, "missing.json")));
+    }
+}
+
+/// <summary>--from with real blob stores: a corrupt or forged blob falls back to another store, the reason logged.</summary>
+public sealed class PreinitStoreTests() : TempDirectoryTest("preinit-store-")
+{
+    [Fact]
+    public void ACorruptOrForgedBlobFallsBackToAValidOneAndTheReasonIsLogged()
+    {
+        string fw = Path.Combine(Dir, "fw.json"), run = Path.Combine(Dir, "run.json"), kmsg = Path.Combine(Dir, "kmsg");
+        File.Copy(Path.Combine(RepoPaths.Fixtures, "machines", "demo.json"), fw);
+        File.Copy(fw, run);
+        var fs = new System.IO.Abstractions.FileSystem();
+        var snapshot = Preconfig.Preinit.Loading.AccessSnapshot.Capture(SimulatedMachine.Load(fw), "firmware");
+        string key = Path.Combine(Dir, "key"), otherKey = Path.Combine(Dir, "other-key");
+        File.WriteAllBytes(key, Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        File.WriteAllBytes(otherKey, Enumerable.Range(2, 32).Select(i => (byte)i).ToArray());
+        string corrupt = Path.Combine(Dir, "corrupt.pcfg"), forged = Path.Combine(Dir, "forged.pcfg"), good = Path.Combine(Dir, "good.pcfg");
+        HandoffStore.Parse(corrupt, fs).Save(snapshot, HandoffKey.Load(fs, key));
+        var bytes = File.ReadAllBytes(corrupt);
+        bytes[^5] ^= 0x40;
+        File.WriteAllBytes(corrupt, bytes);
+        HandoffStore.Parse(forged, fs).Save(snapshot, HandoffKey.Load(fs, otherKey));
+        HandoffStore.Parse(good, fs).Save(snapshot, HandoffKey.Load(fs, key));
+
+        var root = new System.CommandLine.RootCommand("test");
+        foreach (var verb in Verbs.All()) root.Subcommands.Add(verb);
+        Assert.Equal(0, CliRunner.Run(root, ["sim", "dirty", run]));
+        string report = Path.Combine(Dir, "report.json");
+        Assert.Equal(0, CliRunner.Run(root, ["preinit", "--from", corrupt, "--from", $"file:{forged}", "--from", good, "--key", key,
+            "--target", $"sim:{run}", "--kmsg", kmsg, "--report", report, "--strict"]));
+        Assert.All(PreinitReport.FromJson(File.ReadAllText(report)).Devices, d => Assert.Equal("restored", d.Outcome));
+        var log = File.ReadAllLines(kmsg);
+        Assert.Contains(log, l => l.StartsWith($"<4>preconfig: store {corrupt}:", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith($"<4>preconfig: store file:{forged}:", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.StartsWith("<6>preconfig: snapshot from", StringComparison.Ordinal) && l.Contains("good.pcfg"));
+        // Only bad stores: nothing is touched, and outside boot mode that is exit 2.
+        string before = File.ReadAllText(run);
+        Assert.Equal(2, CliRunner.Run(root, ["preinit", "--from", corrupt, "--key", key, "--target", $"sim:{run}", "--kmsg", kmsg]));
+        Assert.Equal(before, File.ReadAllText(run));
     }
 }
