@@ -27,7 +27,7 @@ src["description"] = "128 functions (demo machine x 8 domains)"
 json.dump(src, open(sys.argv[2], "w"))
 PY
 cp "$work/fw.json" "$work/run.json"
-"$bin" sim sysfs "$work/fw.json" "$work/fw-tree" >/dev/null            # the firmware state, read as the snapshot source
+"$bin" capture --source "sim:$work/fw.json" --out "file:$work/handoff.pcfg" >/dev/null   # the firmware snapshot, as a blob
 "$bin" sim dirty "$work/run.json" --seed 1 >/dev/null
 "$bin" sim sysfs "$work/run.json" "$work/dirty" >/dev/null             # the crashed state, copied fresh for every run
 n=$(ls "$work/dirty/devices" | wc -l)
@@ -35,7 +35,7 @@ n=$(ls "$work/dirty/devices" | wc -l)
 echo '{ "retries": 0 }' > "$work/policy.json"
 
 # The peer: the dry-run's commands, one setpci process per device (all of a device's writes in one invocation).
-"$bin" preinit --from "sysfs:$work/fw-tree" --target "sysfs:$work/dirty" --dry-run > "$work/plan.sh"
+"$bin" preinit --from "$work/handoff.pcfg" --target "sysfs:$work/dirty" --dry-run > "$work/plan.sh"
 /usr/bin/python3 - "$work/plan.sh" "$work/per-device.sh" <<'PY'
 import sys, collections
 ops = collections.OrderedDict()
@@ -59,7 +59,7 @@ declare -a tp ts
 for ((i = 0; i < runs; i++)); do
   rm -rf "$work/t"; cp -r "$work/dirty" "$work/t"
   sed "s#$work/dirty#$work/t#g" "$work/per-device.sh" > "$work/peer.sh"
-  a=$(now); "$bin" preinit --from "sysfs:$work/fw-tree" --target "sysfs:$work/t" --policy "$work/policy.json" --kmsg /dev/null >/dev/null 2>&1; b=$(now)
+  a=$(now); "$bin" preinit --from "$work/handoff.pcfg" --target "sysfs:$work/t" --policy "$work/policy.json" --kmsg /dev/null >/dev/null 2>&1; b=$(now)
   tp+=($(( (b - a) / 1000 )))
   rm -rf "$work/t"; cp -r "$work/dirty" "$work/t"
   a=$(now); sh "$work/peer.sh"; b=$(now)
@@ -69,7 +69,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? 
 mp=$(median "${tp[@]}"); ms=$(median "${ts[@]}")
 
 rm -rf "$work/t"; cp -r "$work/dirty" "$work/t"
-rss=$(/usr/bin/time -v "$bin" preinit --from "sysfs:$work/fw-tree" --target "sysfs:$work/t" --policy "$work/policy.json" --kmsg /dev/null 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}')
+rss=$(/usr/bin/time -v "$bin" preinit --from "$work/handoff.pcfg" --target "sysfs:$work/t" --policy "$work/policy.json" --kmsg /dev/null 2>&1 >/dev/null | awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}')
 size=$(stat -c %s "$bin")
 
 echo "functions:                         $n (plan: $writes setpci writes)"
