@@ -77,9 +77,11 @@ public sealed record ApplyOptions
 }
 
 /// <summary>
-/// Runs a plan: for each write, read the register, skip it when it already holds the wanted bits (compare before
-/// writing), write, read back, retry a bounded number of times. A device that vanishes or reads all ones stops its own
-/// steps only; the deadline stops everything and the rest is reported as not done.
+/// Runs a plan: for each write, compare the register with the wanted bits and skip it when it already holds them,
+/// write, read back, retry a bounded number of times. The compare uses what this run last read from the register (the
+/// matching read, then every read-back), which saves a config read per step: nothing else writes config space before
+/// drivers bind. Clear steps and everything after a reset read the device afresh. A device that vanishes or reads all
+/// ones stops its own steps only; the deadline stops everything and the rest is reported as not done.
 /// </summary>
 public static class ReplayApplier
 {
@@ -88,6 +90,10 @@ public static class ReplayApplier
         var results = new List<StepResult>(plan.Steps.Count);
         var spaces = new Dictionary<PciAddress, IConfigSpace>();
         var gone = new Dictionary<PciAddress, string>();
+        // What each device's registers read last: the bytes matching read, kept up to date by every read-back.
+        var mirrors = new Dictionary<PciAddress, byte[]>();
+        foreach (var m in plan.Matches)
+            if (m.Present is not null) mirrors[m.Address] = (byte[])m.Present.Clone();
         foreach (var step in plan.Steps)
         {
             if (options.Deadline.Expired)
@@ -104,7 +110,13 @@ public static class ReplayApplier
             try
             {
                 if (!spaces.TryGetValue(step.Address, out var space)) spaces[step.Address] = space = access.Open(step.Address);
-                result = step.Kind == StepKind.Reset ? DoReset(step, access, options) : DoWrite(step, space, options);
+                mirrors.TryGetValue(step.Address, out var mirror);
+                if (step.Kind == StepKind.Reset)
+                {
+                    result = DoReset(step, access, options);
+                    mirrors.Remove(step.Address); // unknown after a reset: read the device from here on
+                }
+                else result = DoWrite(step, space, options, mirror);
             }
             catch (DeviceRemovedException e)
             {
@@ -128,10 +140,11 @@ public static class ReplayApplier
         return new StepResult(step, outcome.Succeeded ? StepOutcome.Done : StepOutcome.Failed, 0, outcome.Succeeded ? null : outcome.Detail);
     }
 
-    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options)
+    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, byte[]? mirror)
     {
-        uint current = Read(space, step.Offset, step.Width);
-        if (IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, 0, "device gone: reads all ones");
+        bool fresh = mirror is null || step.Kind == StepKind.ClearStatus || step.Offset + step.Width > mirror.Length;
+        uint current = fresh ? Read(space, step.Offset, step.Width) : Read(mirror!, step.Offset, step.Width);
+        if (fresh && IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, 0, "device gone: reads all ones");
         if (!step.Force && step.Satisfied(current)) return new StepResult(step, StepOutcome.AlreadySet, 0);
         // The same read-modify-write setpci does. For a clear step the other bits written back are read-only or
         // error bits of the same register, so the write clears errors and changes nothing else.
@@ -143,6 +156,7 @@ public static class ReplayApplier
             Write(space, step.Offset, step.Width, value);
             writes++;
             current = Read(space, step.Offset, step.Width);
+            if (mirror is not null && step.Offset + step.Width <= mirror.Length) Store(mirror, step.Offset, step.Width, current);
             if (step.Satisfied(current)) return new StepResult(step, StepOutcome.Done, writes);
             if (IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, writes, "device gone: reads all ones");
             if (options.Deadline.Expired) break;
@@ -164,6 +178,18 @@ public static class ReplayApplier
         2 => space.ReadWord(offset),
         _ => space.ReadDword(offset),
     };
+
+    private static uint Read(byte[] bytes, int offset, int width) => width switch
+    {
+        1 => ConfigBytes.U8(bytes, offset),
+        2 => ConfigBytes.U16(bytes, offset),
+        _ => ConfigBytes.U32(bytes, offset),
+    };
+
+    private static void Store(byte[] bytes, int offset, int width, uint value)
+    {
+        for (int i = 0; i < width; i++) bytes[offset + i] = (byte)(value >> (8 * i));
+    }
 
     private static void Write(IConfigSpace space, int offset, int width, uint value)
     {
