@@ -31,8 +31,8 @@ public static class SetpciScript
                 sb.Append($"echo {step.ResetMethod} > {dir}/reset_method && echo 1 > {dir}/reset\n");
                 continue;
             }
-            sb.Append("setpci ").Append(opts).Append("-s ").Append(step.Address).Append(' ').Append(step.SetpciArgument)
-              .Append("  # ").Append(step.Description).Append('\n');
+            // Bare commands (no trailing comment), so each line is exactly what setpci takes.
+            sb.Append("setpci ").Append(opts).Append("-s ").Append(step.Address).Append(' ').Append(step.SetpciArgument).Append('\n');
         }
         return sb.ToString();
     }

@@ -315,8 +315,9 @@ public class PlanAndPolicyTests
         var lines = SetpciScript.Render(plan).Split('\n').Where(l => l.StartsWith("setpci", StringComparison.Ordinal)).ToList();
         Assert.Equal(plan.Steps.Count, lines.Count);
         for (int i = 0; i < lines.Count; i++)
-            Assert.StartsWith($"setpci -s {plan.Steps[i].Address} {plan.Steps[i].SetpciArgument}", lines[i]);
-        Assert.Matches(@"^setpci -s [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7] COMMAND=0x0400:0x0407 ", lines[0]);
+            Assert.Equal($"setpci -s {plan.Steps[i].Address} {plan.Steps[i].SetpciArgument}", lines[i]);
+        Assert.Matches(@"^setpci -s [0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7] COMMAND=0x0400:0x0407$", lines[0]);
+        Assert.All(lines, l => Assert.Matches(@"^setpci -s \S+ [A-Z0-9_]+(\+[0-9a-f]+\.[bwl])?=0x[0-9a-f]+:0x[0-9a-f]+$", l));
         // Planning does not write.
         Assert.All(crash.Machine.Functions, f => Assert.Empty(f.Space.Writes));
     }
