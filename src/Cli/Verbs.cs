@@ -12,8 +12,11 @@ internal static class Verbs
         Capture.CaptureCommand.Create(),
         Export.ExportCommand.Create(),
         Verify.VerifyCommand.Create(),
+        Preinit.PreinitCommand.Create(),
         Inspect.InspectCommand.Create(),
         Diff.DiffCommand.Create(),
         Report.ReportCommand.Create(),
+        Daemon.DaemonCommand.Create(),
+        Status.StatusCommand.Create(),
     ];
 }

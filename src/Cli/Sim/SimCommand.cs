@@ -9,6 +9,7 @@ internal static class SimCommand
     {
         var command = new Command("sim", "Simulated machines: make one from a dump, dirty it, write it as sysfs or lspci text");
         command.Subcommands.Add(SimNewCommand.Create());
+        command.Subcommands.Add(SimDirtyCommand.Create());
         command.Subcommands.Add(SimSysfsCommand.Create());
         command.Subcommands.Add(SimDumpCommand.Create());
         return command;

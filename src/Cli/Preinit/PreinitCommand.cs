@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.IO.Abstractions;
+using Preconfig.ConfigSpace;
+using Preconfig.ConfigSpace.Simulation;
+using Preconfig.ConfigSpace.Sysfs;
+using Preconfig.Preinit;
+using Preconfig.Preinit.Environment;
+using Preconfig.Preinit.Policy;
+
+namespace Preconfig.Cli.Preinit;
+
+/// <summary><c>preconfig preinit</c>: load the newest valid snapshot and replay it (or print it as setpci commands).</summary>
+internal static class PreinitCommand
+{
+    public static Command Create()
+    {
+        var from = new Option<string[]>("--from") { Description = "A store holding the snapshot (repeatable; the newest valid one wins)", AllowMultipleArgumentsPerToken = false };
+        var target = new Option<string>("--target") { Description = "Where to replay: sysfs[:ROOT] or sim:FILE", Required = true };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the plan as setpci commands instead of writing" };
+        var report = new Option<string?>("--report") { Description = "Write the JSON report to FILE" };
+        var policy = new Option<string?>("--policy") { Description = "Policy file (JSON): reset, busMaster, allow/deny ..." };
+        var boot = new Option<bool>("--boot") { Description = "Initramfs mode: nothing on a normal boot, exit 0 whatever happens, within the deadline" };
+        var strict = new Option<bool>("--strict") { Description = "Exit 1 when anything failed" };
+        var key = new Option<string?>("--key") { Description = "Key file to check the blob's signature" };
+        var deadline = new Option<int>("--deadline-ms") { Description = "Overall time budget in milliseconds", DefaultValueFactory = _ => 5000 };
+        var cmdline = new Option<string>("--cmdline") { Description = "Kernel command line file", DefaultValueFactory = _ => "/proc/cmdline" };
+        var vmcore = new Option<string>("--vmcore") { Description = "The capture kernel's vmcore file", DefaultValueFactory = _ => "/proc/vmcore" };
+        var kmsg = new Option<string>("--kmsg") { Description = "Kernel log device", DefaultValueFactory = _ => "/dev/kmsg" };
+        var command = new Command("preinit", "In the capture kernel: quiesce devices and put them back into the captured firmware state");
+        foreach (var o in new Option[] { from, target, dryRun, report, policy, boot, strict, key, deadline, cmdline, vmcore, kmsg })
+            command.Options.Add(o);
+        command.SetAction(pr => Run(new PreinitArguments(
+            pr.GetValue(from) ?? [], pr.GetValue(target)!, pr.GetValue(dryRun), pr.GetValue(report), pr.GetValue(policy),
+            pr.GetValue(boot), pr.GetValue(strict), pr.GetValue(key), pr.GetValue(deadline),
+            new EnvironmentPaths { Cmdline = pr.GetValue(cmdline)!, Vmcore = pr.GetValue(vmcore)!, Kmsg = pr.GetValue(kmsg)! })));
+        return command;
+    }
+
+    internal sealed record PreinitArguments(string[] From, string Target, bool DryRun, string? Report, string? Policy, bool Boot,
+        bool Strict, string? Key, int DeadlineMs, EnvironmentPaths Paths);
+
+    internal static int Run(PreinitArguments a)
+    {
+        var fs = new FileSystem();
+        using var log = new PreinitLog(fs, a.DryRun ? null : a.Paths.Kmsg, Console.Error, a.Boot ? LogLevel.Info : LogLevel.Notice);
+        ReplayPolicy policy;
+        try
+        {
+            policy = a.Policy is null ? ReplayPolicy.Default : ReplayPolicy.Load(fs, a.Policy);
+        }
+        catch (Exception e) when (a.Boot && e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            log.Error($"policy {a.Policy}: {e.Message}; using the default policy");
+            policy = ReplayPolicy.Default;
+        }
+        if (a.DeadlineMs <= 0) throw new CliUsageException($"--deadline-ms must be positive, not {a.DeadlineMs}");
+
+        SimulatedMachine? sim = null;
+        SysfsPciAccess? sysfs = null;
+        string sysfsRoot = SysfsConfigSpace.DefaultRoot;
+        IPciAccess OpenTarget()
+        {
+            if (a.Target == "sysfs" || a.Target.StartsWith("sysfs:", StringComparison.Ordinal))
+            {
+                if (a.Target.Length > 6) sysfsRoot = a.Target[6..];
+                return sysfs = new SysfsPciAccess(fs, sysfsRoot, writable: !a.DryRun);
+            }
+            if (a.Target.StartsWith("sim:", StringComparison.Ordinal)) return sim = SimulatedMachine.Load(a.Target[4..]);
+            throw new CliUsageException($"--target '{a.Target}': expected sysfs, sysfs:ROOT or sim:FILE");
+        }
+        if (a.Target.StartsWith("sysfs:", StringComparison.Ordinal)) sysfsRoot = a.Target[6..];
+
+        try
+        {
+            var runner = new PreinitRunner(fs, log, spec => StoreReader.Read(fs, spec, a.Key));
+            var result = runner.Run(new PreinitOptions
+            {
+                From = a.From,
+                Target = OpenTarget,
+                DryRun = a.DryRun,
+                ReportPath = a.Report,
+                Policy = policy,
+                Boot = a.Boot,
+                Strict = a.Strict,
+                Deadline = TimeSpan.FromMilliseconds(a.DeadlineMs),
+                Paths = a.Paths,
+                SysfsRoot = sysfsRoot,
+                // A tree other than the real one needs setpci pointed at it.
+                SetpciOptions = sysfsRoot == SysfsConfigSpace.DefaultRoot ? "" : $"-A linux-sysfs -O sysfs.path={sysfsRoot}",
+            });
+            if (result.Script is not null) Console.Out.Write(result.Script);
+            else if (result.Problem is null) Console.Out.WriteLine(result.Report.Summary);
+            if (sim is not null && !a.DryRun && result.Plan is not null) sim.Save(a.Target[4..]);
+            // The problem was logged (console and kernel log) by the runner.
+            return result.ExitCode;
+        }
+        finally
+        {
+            sysfs?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Preconfig.ConfigSpace.Simulation;
+
+namespace Preconfig.Cli.Sim;
+
+/// <summary><c>preconfig sim dirty MACHINE [--seed N]</c>: "the kernel ran" on a machine file, written back.</summary>
+internal static class SimDirtyCommand
+{
+    public static Command Create()
+    {
+        var machine = new Argument<string>("machine") { Description = "Simulated machine file (JSON), rewritten in place" };
+        var seed = new Option<int>("--seed") { Description = "Seed for the values the kernel leaves", DefaultValueFactory = _ => 1 };
+        var command = new Command("dirty", "Play 'the kernel ran': Bus Master on, MSI/MSI-X enabled, DevCtl and Interrupt Line changed, error status bits set");
+        command.Arguments.Add(machine);
+        command.Options.Add(seed);
+        command.SetAction(pr =>
+        {
+            string path = pr.GetValue(machine)!;
+            var m = SimulatedMachine.Load(path);
+            int changed = KernelRun.Dirty(m, pr.GetValue(seed));
+            m.Save(path);
+            Console.WriteLine($"{path}: {changed} of {m.Count} functions dirtied");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,203 @@
+using Preconfig.ConfigSpace;
+using Preconfig.Preinit.Planning;
+
+namespace Preconfig.Preinit.Apply;
+
+public enum StepOutcome
+{
+    /// <summary>Written and read back as wanted.</summary>
+    Done,
+    /// <summary>Already held the wanted value when its turn came: not written.</summary>
+    AlreadySet,
+    /// <summary>Written, but never read back as wanted within the retries, or the access failed.</summary>
+    Failed,
+    /// <summary>Not attempted: the deadline passed, or the device had gone.</summary>
+    NotDone,
+}
+
+public sealed record StepResult(PlanStep Step, StepOutcome Outcome, int Writes, string? Error = null)
+{
+    public bool Verified => Outcome is StepOutcome.Done or StepOutcome.AlreadySet;
+}
+
+/// <summary>What a reset step reports back.</summary>
+public sealed record ResetOutcome(bool Succeeded, string Detail);
+
+/// <summary>
+/// How a reset is done: pluggable, so a deeper reset (one that verifies the reset took effect, or falls back to a
+/// secondary bus reset of the port above) can replace the default without touching the planner or the applier.
+/// </summary>
+public interface IResetStep
+{
+    ResetOutcome Reset(IPciAccess access, PciAddress address, string method);
+}
+
+/// <summary>The default reset: sysfs <c>reset_method</c> + <c>reset</c> through <see cref="IPciAccess.RequestReset"/>,
+/// then a check that the function still answers.</summary>
+public sealed class AccessResetStep : IResetStep
+{
+    public static readonly AccessResetStep Instance = new();
+
+    public ResetOutcome Reset(IPciAccess access, PciAddress address, string method)
+    {
+        var result = access.RequestReset(address, method);
+        ushort vendor = access.Open(address).ReadWord(0);
+        if (vendor == 0xffff) return new ResetOutcome(false, $"reset by {method}: the function no longer answers");
+        return new ResetOutcome(result.Reported, $"reset by {method}: {result.Status}");
+    }
+}
+
+/// <summary>The overall time budget: the apply stops before a step once it has passed. Time comes from a
+/// <see cref="TimeProvider"/> so tests can move it.</summary>
+public sealed class Deadline
+{
+    private readonly TimeProvider _time;
+    private readonly long _start;
+    private readonly TimeSpan _budget;
+
+    public Deadline(TimeSpan budget, TimeProvider? time = null, long? startTimestamp = null)
+    {
+        _budget = budget;
+        _time = time ?? TimeProvider.System;
+        _start = startTimestamp ?? _time.GetTimestamp();
+    }
+
+    public static Deadline None => new(TimeSpan.MaxValue);
+    public bool Expired => _budget != TimeSpan.MaxValue && Elapsed >= _budget;
+    public TimeSpan Elapsed => _time.GetElapsedTime(_start);
+}
+
+public sealed record ApplyOptions
+{
+    /// <summary>Extra writes after one that does not read back (bounded, as the kernel's retry for BARs).</summary>
+    public int Retries { get; init; } = 3;
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(1);
+    public Deadline Deadline { get; init; } = Deadline.None;
+    public IResetStep ResetStep { get; init; } = AccessResetStep.Instance;
+}
+
+/// <summary>
+/// Runs a plan: for each write, compare the register with the wanted bits and skip it when it already holds them,
+/// write, read back, retry a bounded number of times. The compare uses what this run last read from the register (the
+/// matching read, then every read-back), which saves a config read per step: nothing else writes config space before
+/// drivers bind. Clear steps and everything after a reset read the device afresh. A device that vanishes or reads all
+/// ones stops its own steps only; the deadline stops everything and the rest is reported as not done.
+/// </summary>
+public static class ReplayApplier
+{
+    public static IReadOnlyList<StepResult> Apply(ReplayPlan plan, IPciAccess access, ApplyOptions options)
+    {
+        var results = new List<StepResult>(plan.Steps.Count);
+        var spaces = new Dictionary<PciAddress, IConfigSpace>();
+        var gone = new Dictionary<PciAddress, string>();
+        // What each device's registers read last: the bytes matching read, kept up to date by every read-back.
+        var mirrors = new Dictionary<PciAddress, byte[]>();
+        foreach (var m in plan.Matches)
+            if (m.Present is not null) mirrors[m.Address] = (byte[])m.Present.Clone();
+        foreach (var step in plan.Steps)
+        {
+            if (options.Deadline.Expired)
+            {
+                results.Add(new StepResult(step, StepOutcome.NotDone, 0, "deadline reached"));
+                continue;
+            }
+            if (gone.TryGetValue(step.Address, out string? why))
+            {
+                results.Add(new StepResult(step, StepOutcome.NotDone, 0, why));
+                continue;
+            }
+            StepResult result;
+            try
+            {
+                if (!spaces.TryGetValue(step.Address, out var space)) spaces[step.Address] = space = access.Open(step.Address);
+                mirrors.TryGetValue(step.Address, out var mirror);
+                if (step.Kind == StepKind.Reset)
+                {
+                    result = DoReset(step, access, options);
+                    mirrors.Remove(step.Address); // unknown after a reset: read the device from here on
+                }
+                else result = DoWrite(step, space, options, mirror);
+            }
+            catch (DeviceRemovedException e)
+            {
+                result = new StepResult(step, StepOutcome.Failed, 0, $"device gone: {e.Message}");
+                gone[step.Address] = "device gone";
+            }
+            catch (IOException e)
+            {
+                result = new StepResult(step, StepOutcome.Failed, 0, e.Message);
+            }
+            if (result.Outcome == StepOutcome.Failed && result.Error is { } err && err.StartsWith("device gone", StringComparison.Ordinal))
+                gone.TryAdd(step.Address, "device gone");
+            results.Add(result);
+        }
+        return results;
+    }
+
+    private static StepResult DoReset(PlanStep step, IPciAccess access, ApplyOptions options)
+    {
+        var outcome = options.ResetStep.Reset(access, step.Address, step.ResetMethod!);
+        return new StepResult(step, outcome.Succeeded ? StepOutcome.Done : StepOutcome.Failed, 0, outcome.Succeeded ? null : outcome.Detail);
+    }
+
+    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, byte[]? mirror)
+    {
+        bool fresh = mirror is null || step.Kind == StepKind.ClearStatus || step.Offset + step.Width > mirror.Length;
+        uint current = fresh ? Read(space, step.Offset, step.Width) : Read(mirror!, step.Offset, step.Width);
+        if (fresh && IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, 0, "device gone: reads all ones");
+        if (!step.Force && step.Satisfied(current)) return new StepResult(step, StepOutcome.AlreadySet, 0);
+        // The same read-modify-write setpci does. For a clear step the other bits written back are read-only or
+        // error bits of the same register, so the write clears errors and changes nothing else.
+        uint value = step.Merge(current);
+        int writes = 0;
+        for (int attempt = 0; attempt <= options.Retries; attempt++)
+        {
+            if (attempt > 0 && options.RetryDelay > TimeSpan.Zero) Thread.Sleep(options.RetryDelay);
+            Write(space, step.Offset, step.Width, value);
+            writes++;
+            current = Read(space, step.Offset, step.Width);
+            if (mirror is not null && step.Offset + step.Width <= mirror.Length) Store(mirror, step.Offset, step.Width, current);
+            if (step.Satisfied(current)) return new StepResult(step, StepOutcome.Done, writes);
+            if (IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, writes, "device gone: reads all ones");
+            if (options.Deadline.Expired) break;
+        }
+        return new StepResult(step, StepOutcome.Failed, writes,
+            $"{step.Register} reads 0x{current & step.Check:x} after {writes} write(s), wanted 0x{step.Expected & step.Check:x} (mask 0x{step.Check:x})");
+    }
+
+    /// <summary>All ones in the register and in the vendor ID: the function stopped answering.</summary>
+    private static bool IsGone(IConfigSpace space, PlanStep step, uint current)
+    {
+        uint ones = step.Width switch { 1 => 0xffu, 2 => 0xffffu, _ => 0xffffffffu };
+        return current == ones && space.ReadWord(0) == 0xffff;
+    }
+
+    private static uint Read(IConfigSpace space, int offset, int width) => width switch
+    {
+        1 => space.ReadByte(offset),
+        2 => space.ReadWord(offset),
+        _ => space.ReadDword(offset),
+    };
+
+    private static uint Read(byte[] bytes, int offset, int width) => width switch
+    {
+        1 => ConfigBytes.U8(bytes, offset),
+        2 => ConfigBytes.U16(bytes, offset),
+        _ => ConfigBytes.U32(bytes, offset),
+    };
+
+    private static void Store(byte[] bytes, int offset, int width, uint value)
+    {
+        for (int i = 0; i < width; i++) bytes[offset + i] = (byte)(value >> (8 * i));
+    }
+
+    private static void Write(IConfigSpace space, int offset, int width, uint value)
+    {
+        switch (width)
+        {
+            case 1: space.WriteByte(offset, (byte)value); break;
+            case 2: space.WriteWord(offset, (ushort)value); break;
+            default: space.WriteDword(offset, value); break;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.IO.Abstractions;
+
+namespace Preconfig.Preinit.Environment;
+
+/// <summary>Where the capture-kernel signs are read from (configurable, so tests use a temp tree).</summary>
+public sealed record EnvironmentPaths
+{
+    public string Cmdline { get; init; } = "/proc/cmdline";
+    public string Vmcore { get; init; } = "/proc/vmcore";
+    public string Kmsg { get; init; } = "/dev/kmsg";
+}
+
+/// <summary>Whether this is a kdump capture kernel, and what said so.</summary>
+public sealed record CaptureKernelStatus(bool IsCaptureKernel, string Evidence);
+
+/// <summary>
+/// Recognizes the kdump capture kernel: kexec-tools and kdump-tools put <c>elfcorehdr=</c> on its command line and
+/// distributions add <c>reset_devices</c>; the kernel exposes the old memory as <c>/proc/vmcore</c>.
+/// </summary>
+public static class CaptureKernel
+{
+    public static CaptureKernelStatus Detect(IFileSystem fs, EnvironmentPaths paths)
+    {
+        string cmdline = "";
+        try { if (fs.File.Exists(paths.Cmdline)) cmdline = fs.File.ReadAllText(paths.Cmdline); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        foreach (var word in cmdline.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (word == "reset_devices") return new(true, $"reset_devices on {paths.Cmdline}");
+            if (word.StartsWith("elfcorehdr=", StringComparison.Ordinal)) return new(true, $"{word} on {paths.Cmdline}");
+        }
+        if (fs.File.Exists(paths.Vmcore)) return new(true, $"{paths.Vmcore} exists");
+        return new(false, $"no reset_devices or elfcorehdr= on {paths.Cmdline}, no {paths.Vmcore}");
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace Preconfig.Preinit.Planning;
+
+/// <summary>
+/// The plan as a shell script of setpci commands, in plan order: <c>setpci -s 0000:03:00.0 COMMAND=0x0402:0x0507</c>.
+/// value:mask is what setpci writes as a read-modify-write, the same one the apply does, so running the script on a
+/// copy of the tree leaves the same bytes. Resets are the sysfs writes that do them.
+/// </summary>
+public static class SetpciScript
+{
+    /// <param name="sysfsRoot">Where reset_method/reset live (<c>/sys/bus/pci</c> on a real host).</param>
+    /// <param name="setpciOptions">Extra setpci options (<c>-A linux-sysfs -O sysfs.path=DIR</c>), or empty.</param>
+    public static string Render(ReplayPlan plan, string sysfsRoot = "/sys/bus/pci", string setpciOptions = "")
+    {
+        var sb = new StringBuilder();
+        sb.Append("# preconfig preinit plan: ").Append(plan.Steps.Count).Append(" step(s) on ")
+          .Append(plan.Steps.Select(s => s.Address).Distinct().Count()).Append(" function(s)\n");
+        string opts = setpciOptions.Length > 0 ? setpciOptions + " " : "";
+        StepPhase? phase = null;
+        foreach (var step in plan.Steps)
+        {
+            if (step.Phase != phase)
+            {
+                phase = step.Phase;
+                sb.Append("# ").Append(PhaseTitle(step.Phase)).Append('\n');
+            }
+            if (step.Kind == StepKind.Reset)
+            {
+                string dir = $"{sysfsRoot.TrimEnd('/')}/devices/{step.Address}";
+                sb.Append($"echo {step.ResetMethod} > {dir}/reset_method && echo 1 > {dir}/reset\n");
+                continue;
+            }
+            // Bare commands (no trailing comment), so each line is exactly what setpci takes.
+            sb.Append("setpci ").Append(opts).Append("-s ").Append(step.Address).Append(' ').Append(step.SetpciArgument).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private static string PhaseTitle(StepPhase phase) => phase switch
+    {
+        StepPhase.Quiesce => "quiesce: stop DMA and interrupts on every endpoint",
+        StepPhase.Reset => "reset (policy)",
+        StepPhase.ClearErrors => "clear stale error status (write 1 to clear)",
+        StepPhase.Capabilities => "capabilities: power, LTR, PCI Express, AER, ACS, MSI/MSI-X",
+        StepPhase.Header => "header, high dwords to low",
+        _ => "Command, last",
+    };
+}

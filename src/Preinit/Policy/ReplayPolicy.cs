@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.IO.Abstractions;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Preconfig.ConfigSpace;
+
+namespace Preconfig.Preinit.Policy;
+
+/// <summary>Whether preinit may reset a function before restoring it.</summary>
+public enum ResetPolicy
+{
+    /// <summary>Never reset (the default): quiesce and restore only.</summary>
+    Never,
+    /// <summary>Reset where the function offers a method (sysfs <c>reset_method</c>) and the policy does not exclude it.</summary>
+    IfSupported,
+}
+
+/// <summary>What an endpoint's Bus Master bit is left at after the replay.</summary>
+public enum BusMasterPolicy
+{
+    /// <summary>Off: the driver turns it on when it probes (the default).</summary>
+    Off,
+    /// <summary>As the snapshot has it.</summary>
+    AsCaptured,
+}
+
+/// <summary>What an endpoint's INTx Disable bit is left at after the replay.</summary>
+public enum IntxPolicy
+{
+    /// <summary>Left set by the quiesce: pci_enable_device() clears it when a driver wants INTx (the default).</summary>
+    Disabled,
+    /// <summary>As the snapshot has it.</summary>
+    AsCaptured,
+}
+
+/// <summary>
+/// What preinit may do, read from the <c>--policy</c> JSON file. Every field is optional; the defaults are the safe
+/// choice: no reset, Bus Master and INTx left off on endpoints, no BAR/window/bus number moved, stale errors cleared.
+/// </summary>
+public sealed record ReplayPolicy
+{
+    public static readonly ReplayPolicy Default = new();
+
+    public ResetPolicy Reset { get; init; } = ResetPolicy.Never;
+    /// <summary>Reset methods in order of preference; the first one the function offers is used.</summary>
+    public IReadOnlyList<string> ResetMethods { get; init; } = ["flr", "pm", "bus"];
+    public BusMasterPolicy BusMaster { get; init; } = BusMasterPolicy.Off;
+    public IntxPolicy Intx { get; init; } = IntxPolicy.Disabled;
+    /// <summary>When not empty, only functions matching one of these are replayed.</summary>
+    public IReadOnlyList<DeviceSelector> Allow { get; init; } = [];
+    /// <summary>Functions matching one of these are left alone.</summary>
+    public IReadOnlyList<DeviceSelector> Deny { get; init; } = [];
+    /// <summary>When not empty, only these are reset (with <see cref="Reset"/> = if-supported).</summary>
+    public IReadOnlyList<DeviceSelector> ResetOnly { get; init; } = [];
+    /// <summary>Never reset these (controllers that cannot be reset, or that hold a firmware dump).</summary>
+    public IReadOnlyList<DeviceSelector> ResetDeny { get; init; } = [];
+    /// <summary>A VGA console is excluded from resets unless this is true: a reset blanks the operator's screen.</summary>
+    public bool ResetVgaConsole { get; init; }
+    /// <summary>Write BARs, bridge windows and bus numbers that differ from the present assignment (default: report only).</summary>
+    public bool MoveResources { get; init; }
+    /// <summary>The deliberate "clear stale error status" step (write-1-to-clear Status, DevSta, AER status).</summary>
+    public bool ClearErrorStatus { get; init; } = true;
+    /// <summary>Extra attempts after a write that does not read back (bounded).</summary>
+    public int Retries { get; init; } = 3;
+
+    public bool IsDenied(DeviceIdentity id, out string reason)
+    {
+        foreach (var s in Deny)
+            if (s.Matches(id)) { reason = $"denied by policy ({s})"; return true; }
+        if (Allow.Count > 0 && !Allow.Any(s => s.Matches(id))) { reason = "not in the policy's allow list"; return true; }
+        reason = "";
+        return false;
+    }
+
+    /// <summary>Whether a reset may be asked for, and why not.</summary>
+    public bool MayReset(DeviceIdentity id, out string reason)
+    {
+        if (Reset == ResetPolicy.Never) { reason = "policy: reset never"; return false; }
+        foreach (var s in ResetDeny)
+            if (s.Matches(id)) { reason = $"policy: reset denied ({s})"; return false; }
+        if (!ResetVgaConsole && id.ClassCode >> 8 == 0x0300) { reason = "VGA console: not reset (policy resetVgaConsole)"; return false; }
+        if (ResetOnly.Count > 0 && !ResetOnly.Any(s => s.Matches(id))) { reason = "not in the policy's resetOnly list"; return false; }
+        reason = "";
+        return true;
+    }
+
+    /// <summary>Reads a policy file. Throws <see cref="InvalidDataException"/> naming the file, line and field.</summary>
+    public static ReplayPolicy Load(IFileSystem fs, string path)
+    {
+        PolicyFile? file;
+        try
+        {
+            using var stream = fs.File.OpenRead(path);
+            file = JsonSerializer.Deserialize(stream, PolicyJsonContext.Default.PolicyFile);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}: not a preinit policy: {e.Message}", e);
+        }
+        if (file is null) throw new InvalidDataException($"{path}:1: not a preinit policy (null)");
+        return file.ToPolicy(path);
+    }
+
+    public static ReplayPolicy Parse(string json, string name = "policy")
+    {
+        PolicyFile? file;
+        try { file = JsonSerializer.Deserialize(json, PolicyJsonContext.Default.PolicyFile); }
+        catch (JsonException e) { throw new InvalidDataException($"{name}:{(e.LineNumber ?? 0) + 1}: not a preinit policy: {e.Message}", e); }
+        return (file ?? throw new InvalidDataException($"{name}:1: not a preinit policy (null)")).ToPolicy(name);
+    }
+}
+
+/// <summary>What a selector is matched against: the function's address and identity.</summary>
+public readonly record struct DeviceIdentity(PciAddress Address, ushort VendorId, ushort DeviceId, uint ClassCode)
+{
+    public static DeviceIdentity Of(PciAddress address, ReadOnlySpan<byte> cfg) =>
+        new(address, ConfigBytes.VendorId(cfg), ConfigBytes.DeviceId(cfg), ConfigBytes.ClassCode(cfg));
+}
+
+/// <summary>
+/// One allow/deny entry: an address (<c>0000:03:00.0</c>), a <c>vendor:device</c> pair in hex (<c>8086:1533</c>,
+/// <c>8086:*</c>), or a class prefix (<c>class:0c03</c> matches USB controllers, <c>class:0c0330</c> xHCI only).
+/// </summary>
+public sealed class DeviceSelector
+{
+    private readonly string _text;
+    private readonly PciAddress? _address;
+    private readonly int _vendor = -1, _device = -1;
+    private readonly uint _class;
+    private readonly int _classDigits;
+
+    private DeviceSelector(string text, PciAddress? address, int vendor, int device, uint cls, int classDigits)
+    {
+        _text = text; _address = address; _vendor = vendor; _device = device; _class = cls; _classDigits = classDigits;
+    }
+
+    public static DeviceSelector Parse(string text)
+    {
+        if (text.StartsWith("class:", StringComparison.Ordinal))
+        {
+            string digits = text[6..];
+            if (digits.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) digits = digits[2..];
+            if (digits.Length is not (2 or 4 or 6) || !uint.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint cls))
+                throw new FormatException($"selector '{text}': class is 2, 4 or 6 hex digits (class:0c03)");
+            return new DeviceSelector(text, null, -1, -1, cls, digits.Length);
+        }
+        if (PciAddress.TryParse(text, out var address)) return new DeviceSelector(text, address, -1, -1, 0, 0);
+        var parts = text.Split(':');
+        if (parts.Length == 2 && TryHex16(parts[0], out int v) && (parts[1] == "*" || TryHex16(parts[1], out _)))
+            return new DeviceSelector(text, null, v, parts[1] == "*" ? -1 : Convert.ToInt32(parts[1], 16), 0, 0);
+        throw new FormatException($"selector '{text}': expected an address (0000:03:00.0), vendor:device (8086:1533, 8086:*) or class:XXXX");
+    }
+
+    private static bool TryHex16(string s, out int value)
+    {
+        value = 0;
+        return s.Length == 4 && int.TryParse(s, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+    }
+
+    public bool Matches(DeviceIdentity id)
+    {
+        if (_address is { } a) return a == id.Address;
+        if (_classDigits > 0) return id.ClassCode >> (4 * (6 - _classDigits)) == _class;
+        return id.VendorId == _vendor && (_device < 0 || id.DeviceId == _device);
+    }
+
+    public override string ToString() => _text;
+}
+
+internal sealed class PolicyFile
+{
+    public string? Reset { get; set; }
+    public List<string>? ResetMethods { get; set; }
+    public string? BusMaster { get; set; }
+    public string? Intx { get; set; }
+    public List<string>? Allow { get; set; }
+    public List<string>? Deny { get; set; }
+    public List<string>? ResetOnly { get; set; }
+    public List<string>? ResetDeny { get; set; }
+    public bool? ResetVgaConsole { get; set; }
+    public bool? MoveResources { get; set; }
+    public bool? ClearErrorStatus { get; set; }
+    public int? Retries { get; set; }
+
+    public ReplayPolicy ToPolicy(string path)
+    {
+        var d = ReplayPolicy.Default;
+        return new ReplayPolicy
+        {
+            Reset = Reset switch
+            {
+                null => d.Reset,
+                "never" => ResetPolicy.Never,
+                "if-supported" => ResetPolicy.IfSupported,
+                _ => throw new InvalidDataException($"{path}: \"reset\" is \"never\" or \"if-supported\", not \"{Reset}\""),
+            },
+            ResetMethods = ResetMethods ?? d.ResetMethods,
+            BusMaster = BusMaster switch
+            {
+                null => d.BusMaster,
+                "off" => BusMasterPolicy.Off,
+                "as-captured" => BusMasterPolicy.AsCaptured,
+                _ => throw new InvalidDataException($"{path}: \"busMaster\" is \"off\" or \"as-captured\", not \"{BusMaster}\""),
+            },
+            Intx = Intx switch
+            {
+                null => d.Intx,
+                "disabled" => IntxPolicy.Disabled,
+                "as-captured" => IntxPolicy.AsCaptured,
+                _ => throw new InvalidDataException($"{path}: \"intx\" is \"disabled\" or \"as-captured\", not \"{Intx}\""),
+            },
+            Allow = Selectors(path, "allow", Allow),
+            Deny = Selectors(path, "deny", Deny),
+            ResetOnly = Selectors(path, "resetOnly", ResetOnly),
+            ResetDeny = Selectors(path, "resetDeny", ResetDeny),
+            ResetVgaConsole = ResetVgaConsole ?? d.ResetVgaConsole,
+            MoveResources = MoveResources ?? d.MoveResources,
+            ClearErrorStatus = ClearErrorStatus ?? d.ClearErrorStatus,
+            Retries = Retries is { } r ? (r is >= 0 and <= 100 ? r : throw new InvalidDataException($"{path}: \"retries\" must be 0..100, not {r}")) : d.Retries,
+        };
+    }
+
+    private static List<DeviceSelector> Selectors(string path, string field, List<string>? texts)
+    {
+        var list = new List<DeviceSelector>();
+        for (int i = 0; i < (texts?.Count ?? 0); i++)
+        {
+            try { list.Add(DeviceSelector.Parse(texts![i])); }
+            catch (FormatException e) { throw new InvalidDataException($"{path}: \"{field}\"[{i}]: {e.Message}", e); }
+        }
+        return list;
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(PolicyFile))]
+internal sealed partial class PolicyJsonContext : JsonSerializerContext;

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.IO.Abstractions;
+using Preconfig.ConfigSpace;
+using Preconfig.Preinit.Apply;
+using Preconfig.Preinit.Environment;
+using Preconfig.Preinit.Loading;
+using Preconfig.Preinit.Matching;
+using Preconfig.Preinit.Planning;
+using Preconfig.Preinit.Policy;
+using Preconfig.Preinit.Reporting;
+
+namespace Preconfig.Preinit;
+
+/// <summary>Everything one preinit run needs, already parsed.</summary>
+public sealed record PreinitOptions
+{
+    /// <summary>The <c>--from</c> store specs, read through <see cref="PreinitRunner"/>'s reader.</summary>
+    public required IReadOnlyList<string> From { get; init; }
+    /// <summary>Opens the target (sysfs or a simulated machine). Called after the capture-kernel check.</summary>
+    public required Func<IPciAccess> Target { get; init; }
+    public bool DryRun { get; init; }
+    public string? ReportPath { get; init; }
+    public ReplayPolicy Policy { get; init; } = ReplayPolicy.Default;
+    /// <summary>Boot mode: nothing on a normal boot, never a non-zero exit, never past the deadline.</summary>
+    public bool Boot { get; init; }
+    /// <summary>Non-zero exit when anything failed (wins over boot mode's "always 0").</summary>
+    public bool Strict { get; init; }
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(1);
+    public EnvironmentPaths Paths { get; init; } = new();
+    /// <summary>For the dry-run script: where reset files live, and extra setpci options.</summary>
+    public string SysfsRoot { get; init; } = "/sys/bus/pci";
+    public string SetpciOptions { get; init; } = "";
+    public IResetStep ResetStep { get; init; } = AccessResetStep.Instance;
+}
+
+/// <summary>What a run did. <see cref="Script"/> is the dry-run's setpci script.</summary>
+public sealed record PreinitResult(int ExitCode, PreinitReport Report, ReplayPlan? Plan = null, string? Script = null, string? Problem = null);
+
+/// <summary>
+/// One preinit run: capture-kernel check (boot mode), load the newest valid snapshot, match, plan, apply (or print the
+/// plan as setpci commands), report. Logs go to the kernel log and the console through <see cref="PreinitLog"/>.
+/// </summary>
+public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader reader)
+{
+    public PreinitResult Run(PreinitOptions o)
+    {
+        var clock = Stopwatch.StartNew();
+        long startTimestamp = TimeProvider.System.GetTimestamp();
+        try
+        {
+            return RunCore(o, clock, startTimestamp);
+        }
+        catch (Exception e) when (o.Boot)
+        {
+            // Boot mode must never stop the capture: log, exit 0 (unless --strict).
+            log.Error($"preinit stopped: {e.GetType().Name}: {e.Message}");
+            return new PreinitResult(o.Strict ? 1 : 0, PreinitReport.Empty(clock.Elapsed), Problem: e.Message);
+        }
+    }
+
+    private PreinitResult RunCore(PreinitOptions o, Stopwatch clock, long startTimestamp)
+    {
+        if (o.Boot)
+        {
+            var env = CaptureKernel.Detect(fs, o.Paths);
+            if (!env.IsCaptureKernel)
+            {
+                log.Info($"not a capture kernel ({env.Evidence}): nothing to do");
+                return new PreinitResult(0, PreinitReport.Empty(clock.Elapsed));
+            }
+            log.Info($"capture kernel ({env.Evidence})");
+        }
+
+        var (loaded, problems) = SnapshotLoader.LoadNewest(o.From, reader);
+        foreach (var p in problems) log.Warning($"store {p}");
+        if (loaded is null)
+        {
+            string why = problems.Count == 0 ? "no --from store given" : "no valid snapshot in " + string.Join(", ", o.From);
+            log.Error($"{why}: nothing restored");
+            return new PreinitResult(o.Boot && !o.Strict ? 0 : 2, PreinitReport.Empty(clock.Elapsed), Problem: why);
+        }
+        foreach (var w in loaded.Warnings ?? []) log.Warning($"store {loaded.Location}: {w}");
+        log.Info($"snapshot from {loaded.Location} (sequence {loaded.Sequence}, captured {loaded.Snapshot.CapturedAt:u}, {loaded.Snapshot.Devices.Count} functions)");
+
+        // The capture kernel has little memory: give back what loading the blob used before reading the devices.
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        var target = o.Target();
+        var matches = DeviceMatcher.Match(loaded.Snapshot, target, o.Policy);
+        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        var plan = ReplayPlanner.Build(matches, o.Policy);
+        if (o.DryRun)
+        {
+            string script = SetpciScript.Render(plan, o.SysfsRoot, o.SetpciOptions);
+            var dry = PreinitReport.Build(plan, [], clock.Elapsed);
+            return new PreinitResult(0, dry, plan, script);
+        }
+
+        var results = ReplayApplier.Apply(plan, target, new ApplyOptions
+        {
+            Retries = o.Policy.Retries,
+            RetryDelay = o.RetryDelay,
+            Deadline = new Deadline(o.Deadline, TimeProvider.System, startTimestamp),
+            ResetStep = o.ResetStep,
+        });
+        var report = PreinitReport.Build(plan, results, clock.Elapsed);
+        foreach (var d in report.Devices)
+        {
+            var level = d.Outcome == PreinitReport.Failed ? LogLevel.Warning : LogLevel.Info;
+            log.Write(level, $"{d.Address} {d.Outcome}: {d.Reason}");
+        }
+        log.Notice(report.Summary);
+        if (o.ReportPath is not null) WriteReport(o.ReportPath, report);
+        bool failed = report.Count(PreinitReport.Failed) > 0;
+        return new PreinitResult(failed && o.Strict ? 1 : 0, report, plan);
+    }
+
+    private void WriteReport(string path, PreinitReport report)
+    {
+        try { fs.File.WriteAllText(path, report.ToJson()); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error($"cannot write report {path}: {e.Message}");
+            throw;
+        }
+    }
+}

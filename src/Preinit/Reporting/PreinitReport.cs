@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Preconfig.ConfigSpace;
+using Preconfig.Preinit.Apply;
+using Preconfig.Preinit.Matching;
+using Preconfig.Preinit.Planning;
+
+namespace Preconfig.Preinit.Reporting;
+
+/// <summary>One device in the report (cli-contract.md: address, outcome restored|skipped|failed, reason, writes, verified).</summary>
+public sealed record DeviceOutcome
+{
+    public required string Address { get; init; }
+    public required string Outcome { get; init; }
+    public string Reason { get; init; } = "";
+    /// <summary>Config writes issued, retries included.</summary>
+    public int Writes { get; init; }
+    /// <summary>Steps whose register read back as wanted (written, or already holding the value).</summary>
+    public int Verified { get; init; }
+}
+
+/// <summary>The <c>--report</c> JSON: exactly the contract's shape.</summary>
+public sealed record PreinitReport
+{
+    public const string Restored = "restored", Skipped = "skipped", Failed = "failed";
+
+    public required IReadOnlyList<DeviceOutcome> Devices { get; init; }
+    public double ElapsedMs { get; init; }
+
+    public int Count(string outcome) => Devices.Count(d => d.Outcome == outcome);
+
+    /// <summary>The one-line summary: <c>preinit: 12 restored, 3 skipped, 1 failed (2 missing, 1 new) in 4.2 ms</c>.</summary>
+    public string Summary
+    {
+        get
+        {
+            int missing = Devices.Count(d => d.Reason.StartsWith("missing", StringComparison.Ordinal));
+            int added = Devices.Count(d => d.Reason.StartsWith("new", StringComparison.Ordinal));
+            return $"preinit: {Count(Restored)} restored, {Count(Skipped)} skipped, {Count(Failed)} failed ({missing} missing, {added} new), "
+                + $"{Devices.Sum(d => d.Writes)} writes, in {ElapsedMs:0.0} ms";
+        }
+    }
+
+    /// <summary>Builds the report from what matching decided, the plan's notes and what the apply did.</summary>
+    public static PreinitReport Build(ReplayPlan plan, IReadOnlyList<StepResult> results, TimeSpan elapsed)
+    {
+        var byDevice = results.GroupBy(r => r.Step.Address).ToDictionary(g => g.Key, g => g.ToList());
+        var devices = new List<DeviceOutcome>();
+        foreach (var m in plan.Matches)
+        {
+            string address = m.Address.ToString();
+            if (m.Kind != MatchKind.Matched)
+            {
+                devices.Add(new DeviceOutcome { Address = address, Outcome = Skipped, Reason = m.Reason });
+                continue;
+            }
+            var steps = byDevice.TryGetValue(m.Address, out var list) ? list : [];
+            int writes = steps.Sum(s => s.Writes), verified = steps.Count(s => s.Verified);
+            var failed = steps.Where(s => s.Outcome == StepOutcome.Failed).ToList();
+            var notDone = steps.Where(s => s.Outcome == StepOutcome.NotDone).ToList();
+            var notes = plan.Notes.TryGetValue(m.Address, out var n) ? n : [];
+            string reason;
+            string outcome;
+            if (failed.Count > 0 || notDone.Count > 0)
+            {
+                outcome = Failed;
+                var parts = new List<string>();
+                if (failed.Count > 0) parts.Add($"{failed.Count} step(s) failed: " + string.Join("; ", failed.Select(f => f.Error).Distinct().Take(3)));
+                if (notDone.Count > 0) parts.Add($"{notDone.Count} step(s) not done ({notDone[0].Error}): " + string.Join(", ", notDone.Select(s => s.Step.Register).Distinct().Take(6)));
+                reason = string.Join("; ", parts.Concat(notes));
+            }
+            else
+            {
+                outcome = Restored;
+                int written = steps.Count(s => s.Outcome == StepOutcome.Done);
+                reason = (written == 0 ? "already in firmware state" : $"{written} register(s) restored")
+                    + (notes.Count > 0 ? "; " + string.Join("; ", notes) : "");
+            }
+            devices.Add(new DeviceOutcome { Address = address, Outcome = outcome, Reason = reason, Writes = writes, Verified = verified });
+        }
+        return new PreinitReport { Devices = devices, ElapsedMs = Math.Round(elapsed.TotalMilliseconds, 3) };
+    }
+
+    /// <summary>A report for a run that stopped before matching (no snapshot, not a capture kernel).</summary>
+    public static PreinitReport Empty(TimeSpan elapsed) => new() { Devices = [], ElapsedMs = Math.Round(elapsed.TotalMilliseconds, 3) };
+
+    public string ToJson() => JsonSerializer.Serialize(this, ReportJsonContext.Default.PreinitReport);
+
+    public static PreinitReport FromJson(string json) =>
+        JsonSerializer.Deserialize(json, ReportJsonContext.Default.PreinitReport) ?? throw new InvalidDataException("report: null");
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    IgnoreReadOnlyProperties = true)]
+[JsonSerializable(typeof(PreinitReport))]
+internal sealed partial class ReportJsonContext : JsonSerializerContext;
