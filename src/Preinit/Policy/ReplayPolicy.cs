@@ -39,6 +39,8 @@ public enum IntxPolicy
 /// </summary>
 public sealed record ReplayPolicy
 {
+    // Before Default: static fields initialise in order.
+    public static readonly IReadOnlyList<string> DefaultResetMethods = ["flr", "bus", "bridge"];
     public static readonly ReplayPolicy Default = new();
 
     /// <summary>The reset decision for functions no <see cref="ResetRules"/> entry matches.</summary>
@@ -53,7 +55,6 @@ public sealed record ReplayPolicy
     /// </summary>
     public IReadOnlyList<string> ResetMethods { get; init; } = DefaultResetMethods;
 
-    public static readonly IReadOnlyList<string> DefaultResetMethods = ["flr", "bus", "bridge"];
     /// <summary>Method names a policy may list: the kernel's reset_method names, plus "bridge".</summary>
     public static readonly IReadOnlyList<string> KnownResetMethods = ["flr", "bus", "bridge", "pm", "acpi", "device_specific", "cxl_bus"];
     public BusMasterPolicy BusMaster { get; init; } = BusMasterPolicy.Off;
