@@ -20,6 +20,8 @@ public static class InputLoader
     {
         var spec = SourceSpec.Parse(input).Resolve(fs);
         var source = SnapshotSources.Open(spec, fs, key);
+        // early:FILE is viewed as stored; relabelling it for a merge is the capture's business.
+        if (source is Merge.EarlySource { Stored: StoredSnapshotSource early }) source = early;
         if (source is StoredSnapshotSource stored)
         {
             var capture = stored.Capture();

@@ -1,4 +1,5 @@
 using Preconfig.ConfigSpace;
+using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.ConfigCapture.Sources;
@@ -6,7 +7,12 @@ namespace Preconfig.ConfigCapture.Sources;
 /// <summary>
 /// Any <see cref="IPciAccess"/> as a source: every function enumerated, its whole config space read, and what the
 /// backend knows of it (driver, reset methods, resources). The sysfs and simulated-machine sources are instances.
-/// A function that disappears or fails to read mid-capture is a warning, not the end of the capture.
+/// <para>
+/// What goes wrong is reported and the rest captured: a function that vanishes between the listing and the read, a
+/// config that cannot be read, side information that cannot be parsed (the record is kept without it). A sysfs reader
+/// without CAP_SYS_ADMIN gets 64 bytes of a larger space: those records are flagged <see cref="DeviceRecord.Truncated"/>,
+/// and one warning (not one per function) says how many and why.
+/// </para>
 /// </summary>
 public sealed class PciAccessSource(IPciAccess access, string description, CaptureSystem? system = null,
     Func<PciFunctionInfo, Pristineness>? pristineness = null) : ISnapshotSource
@@ -17,32 +23,75 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
     /// <summary>Default: a bound driver may have changed registers; an unbound function is as firmware and the kernel's enumeration left it.</summary>
     public static Pristineness ByDriver(PciFunctionInfo info) => info.Driver is null ? Pristineness.Undriven : Pristineness.DriverBound;
 
+    /// <summary>Reads one function another way than through <see cref="Access"/> (the sysfs fast path); enumeration stays Access's.</summary>
+    internal Func<PciAddress, FunctionRead>? Reader { get; init; }
+
     public SourceCapture Capture()
     {
         var judge = pristineness ?? ByDriver;
         var devices = new List<DeviceRecord>();
         var warnings = new List<string>();
+        var truncated = new List<PciAddress>();
+        int shortest = int.MaxValue;
         foreach (var address in Access.EnumerateFunctions())
         {
-            try
+            var read = Reader?.Invoke(address) ?? ReadThroughAccess(address);
+            if (read.InfoWarning is not null)
+                warnings.Add($"{address}: driver/reset_method/resource unreadable ({read.InfoWarning}); captured without them");
+            if (read.Config is not { } config)
             {
-                var config = Access.Open(address).ReadAll();
-                var info = Access.Describe(address);
-                devices.Add(new DeviceRecord
-                {
-                    Address = address,
-                    Config = config,
-                    Driver = info.Driver,
-                    ResetMethods = info.ResetMethods,
-                    Resources = info.Resources,
-                    Origins = [new ConfigOrigin(0, config.Length, Description, judge(info))],
-                });
+                warnings.Add(read.Removed
+                    ? $"{address}: removed while capturing ({read.Failure}); not captured"
+                    : $"{address}: config space unreadable ({read.Failure}); not captured");
+                continue;
             }
-            catch (ConfigSpaceAccessException e)
+            if (!DeviceRecord.IsValidLength(config.Length))
             {
-                warnings.Add($"{Description}: {e.Message}; function skipped");
+                warnings.Add($"{address}: config space reads {config.Length} bytes, not 64, 256 or 4096; not captured");
+                continue;
             }
+            if (read.Truncated)
+            {
+                truncated.Add(address);
+                shortest = Math.Min(shortest, config.Length);
+            }
+            devices.Add(new DeviceRecord
+            {
+                Address = address,
+                Config = config,
+                Driver = read.Info.Driver,
+                ResetMethods = read.Info.ResetMethods,
+                Resources = read.Info.Resources,
+                Truncated = read.Truncated,
+                Origins = [new ConfigOrigin(0, config.Length, Description, judge(read.Info))],
+            });
         }
+        if (truncated.Count > 0)
+            warnings.Add($"{Description}: {truncated.Count} of {devices.Count} functions captured truncated to {shortest} bytes " +
+                "(the kernel gives a reader without CAP_SYS_ADMIN only the header; run as root for full config spaces), " +
+                $"first {truncated[0]}");
         return new SourceCapture(Snapshot.Normalize(devices), warnings, system);
     }
+
+    private FunctionRead ReadThroughAccess(PciAddress address)
+    {
+        try
+        {
+            var space = Access.Open(address);
+            var config = space.ReadAll();
+            bool cut = space is SysfsConfigSpace { Truncated: true };
+            // Driver, reset methods, resources: when they cannot be read the bytes are still good, so only warn.
+            try { return new FunctionRead(config, cut, Access.Describe(address), null, false, null); }
+            catch (Exception e) when (e is IOException and not ConfigSpaceAccessException or UnauthorizedAccessException or InvalidDataException)
+            {
+                return new FunctionRead(config, cut, PciFunctionInfo.Unknown, null, false, e.Message);
+            }
+        }
+        catch (DeviceRemovedException e) { return new FunctionRead(null, false, PciFunctionInfo.Unknown, e.Message, true, null); }
+        catch (ConfigSpaceAccessException e) { return new FunctionRead(null, false, PciFunctionInfo.Unknown, e.Message, false, null); }
+    }
 }
+
+/// <summary>One function as read: its bytes (null when they could not be read: <see cref="Failure"/> says why, and
+/// <see cref="Removed"/> whether it is gone), and the side information (null <see cref="InfoWarning"/> when read).</summary>
+internal readonly record struct FunctionRead(byte[]? Config, bool Truncated, PciFunctionInfo Info, string? Failure, bool Removed, string? InfoWarning);

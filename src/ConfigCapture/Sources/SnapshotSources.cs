@@ -1,4 +1,7 @@
 using System.IO.Abstractions;
+using Preconfig.ConfigCapture.Earlydump;
+using Preconfig.ConfigCapture.Merge;
+using Preconfig.ConfigCapture.Sysfs;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Model;
@@ -22,10 +25,11 @@ public static class SnapshotSources
         {
             SourceKind.Lspci => new LspciSource(fs, spec.Argument, spec.Text.StartsWith("lspci:", StringComparison.Ordinal) ? spec.Text : "lspci:" + spec.Argument),
             SourceKind.Sim => new PciAccessSource(LoadMachine(fs, spec.Argument), spec.Text.StartsWith("sim:", StringComparison.Ordinal) ? spec.Text : "sim:" + spec.Argument),
-            SourceKind.Early => new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
+            SourceKind.Early => new EarlySource(new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
+                LiveSystem.ReadLine(fs, LiveSystem.BootIdPath)),
             SourceKind.Store => new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
-            SourceKind.Sysfs => throw new UnsupportedSourceException($"source '{spec.Text}': live sysfs capture is not supported yet by this build (it comes with the capture work, issue 4)"),
-            SourceKind.EarlyDump => throw new UnsupportedSourceException($"source '{spec.Text}': earlydump logs are not supported yet by this build (they come with the capture work, issue 4)"),
+            SourceKind.Sysfs => new SysfsSource(fs, spec.Argument, spec.Text),
+            SourceKind.EarlyDump => new EarlydumpSource(spec.Argument, fs, spec.Text),
             _ => throw new UnsupportedSourceException($"source '{spec.Text}': not a source this build reads"),
         };
     }
@@ -34,27 +38,50 @@ public static class SnapshotSources
         fs.File.Exists(path) ? SimulatedMachine.Load(path) : throw new FileNotFoundException($"{path}: no such file", path);
 
     /// <summary>
-    /// A snapshot of what the sources captured. One source for now: merging several (by pristineness, byte range
-    /// by byte range) comes with the capture work (issue 4) and is refused rather than guessed at.
+    /// A snapshot of what the sources captured. Several sources are merged (<see cref="SourceMerger"/>: per function
+    /// the most pristine bytes, completed by longer captures); where-and-when comes from the latest source that knows
+    /// (a live one, rather than an early snapshot it completes).
     /// </summary>
     public static Snapshot Take(IReadOnlyList<ISnapshotSource> sources, out IReadOnlyList<string> warnings)
     {
         if (sources.Count == 0) throw new ArgumentException("no source given");
-        if (sources.Count > 1)
-            throw new UnsupportedSourceException($"merging {sources.Count} sources is not supported yet by this build (give one --source)");
-        var capture = sources[0].Capture();
-        warnings = capture.Warnings;
-        return FromCapture(sources[0].Description, capture);
+        var captures = sources.Select(s => s.Capture()).ToList();
+        return Merge(sources.Select(s => s.Description).ToList(), captures, out warnings);
     }
 
-    public static Snapshot FromCapture(string description, SourceCapture capture) => new()
+    /// <summary>
+    /// The snapshot of captures already taken (the daemon captures, then builds). A capture with no function at all
+    /// is refused (<see cref="InvalidDataException"/>): written to a store it would replace a good snapshot with nothing.
+    /// </summary>
+    public static Snapshot Merge(IReadOnlyList<string> descriptions, IReadOnlyList<SourceCapture> captures, out IReadOnlyList<string> warnings)
+    {
+        if (captures.All(c => c.Devices.Count == 0))
+        {
+            var said = captures.SelectMany(c => c.Warnings).Take(3).ToList();
+            throw new InvalidDataException($"no function captured from {string.Join(", ", descriptions)}" +
+                (said.Count > 0 ? $": {string.Join("; ", said)}" : ""));
+        }
+        if (captures.Count == 1)
+        {
+            warnings = captures[0].Warnings;
+            return FromCapture(descriptions[0], captures[0]);
+        }
+        var merged = SourceMerger.Merge(captures);
+        warnings = [.. captures.SelectMany(c => c.Warnings), .. merged.Warnings];
+        var system = captures.Select(c => c.System).Where(s => s is not null).MaxBy(s => s!.CapturedAt);
+        return FromCapture(descriptions, new SourceCapture(merged.Devices, warnings, system));
+    }
+
+    public static Snapshot FromCapture(string description, SourceCapture capture) => FromCapture([description], capture);
+
+    public static Snapshot FromCapture(IReadOnlyList<string> descriptions, SourceCapture capture) => new()
     {
         CapturedAt = capture.System?.CapturedAt ?? DateTimeOffset.UtcNow,
         HostName = capture.System?.HostName ?? "",
         KernelRelease = capture.System?.KernelRelease ?? "",
         BootId = capture.System?.BootId ?? "",
         ToolVersion = ToolVersion,
-        Sources = [description],
+        Sources = descriptions,
         Devices = Snapshot.Normalize(capture.Devices),
     };
 }

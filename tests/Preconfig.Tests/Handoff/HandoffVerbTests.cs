@@ -58,7 +58,7 @@ public class HandoffVerbTests
         Assert.Equal(1, VerifyCommand.Run(plain, null, Fs));
         Assert.Equal(1, VerifyCommand.Run(Asus, null, Fs));
         Assert.Equal(2, Cli("verify", Path.Combine(dir, "missing.pcfg")));
-        Assert.Equal(2, Cli("capture", "--source", "sysfs", "--out", Path.Combine(dir, "x.pcfg")));
+        Assert.Equal(2, Cli("capture", "--source", "sysfs:" + Path.Combine(dir, "no-such-root"), "--out", Path.Combine(dir, "x.pcfg")));
         Assert.Equal(2, Cli("capture", "--source", "lspci:" + Asus, "--out", "devmem:bad"));
     }
 

@@ -90,12 +90,14 @@ public class SourcesTests
     }
 
     [Fact]
-    public void Forms_not_built_yet_say_so()
+    public void Sysfs_and_earlydump_forms_open_their_sources_and_several_sources_merge()
     {
-        Assert.Contains("not supported yet", Assert.Throws<UnsupportedSourceException>(() => SnapshotSources.Open("sysfs", Fs)).Message);
-        Assert.Contains("not supported yet", Assert.Throws<UnsupportedSourceException>(() => SnapshotSources.Open("earlydump:kmsg", Fs)).Message);
+        Assert.IsType<Preconfig.ConfigCapture.Sysfs.SysfsSource>(SnapshotSources.Open("sysfs", Fs));
+        Assert.IsType<Preconfig.ConfigCapture.Earlydump.EarlydumpSource>(SnapshotSources.Open("earlydump:kmsg", Fs));
         var two = new[] { SnapshotSources.Open("lspci:" + Asus, Fs), SnapshotSources.Open("lspci:" + Asus, Fs) };
-        Assert.Contains("not supported yet", Assert.Throws<UnsupportedSourceException>(() => SnapshotSources.Take(two, out _)).Message);
+        var merged = SnapshotSources.Take(two, out _);
+        Assert.Equal(53, merged.Devices.Count);
+        Assert.Equal(["lspci:" + Asus, "lspci:" + Asus], merged.Sources);
     }
 
     [Fact]

@@ -1,0 +1,110 @@
+using System.IO.Abstractions;
+using Preconfig.ConfigCapture.Daemon;
+
+namespace Preconfig.Tests.Capture;
+
+public sealed class DaemonSettingsTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string ConfigFile(string json) => _dir.File("preconfig.json", json);
+
+    [Fact]
+    public void File_then_environment_then_command_line()
+    {
+        string file = ConfigFile("""
+            { "sources": ["earlydump:kmsg", "sysfs"], "stores": ["file:/var/lib/a.pcfg", "initrd:/var/lib/b.cpio"],
+              "keyFile": "/etc/preconfig/key", "pollIntervalSeconds": 5, "statusFile": "/run/x.json" }
+            """);
+        var s = DaemonSettings.From(DaemonHost.LoadConfiguration(file, [], new Dictionary<string, string?>()));
+        Assert.Equal(["earlydump:kmsg", "sysfs"], s.Sources);
+        Assert.Equal(["file:/var/lib/a.pcfg", "initrd:/var/lib/b.cpio"], s.Stores);
+        Assert.Equal("/etc/preconfig/key", s.KeyFile);
+        Assert.Equal(TimeSpan.FromSeconds(5), s.PollInterval);
+        Assert.Equal("/run/x.json", s.StatusFile);
+
+        var env = new Dictionary<string, string?>
+        {
+            ["PRECONFIG_POLLINTERVALSECONDS"] = "3",
+            ["PRECONFIG_SOURCES"] = "sysfs:/tmp/tree, earlydump:/var/log/boot.log",
+            ["OTHER_THING"] = "ignored",
+        };
+        s = DaemonSettings.From(DaemonHost.LoadConfiguration(file, [], env));
+        Assert.Equal(TimeSpan.FromSeconds(3), s.PollInterval);
+        Assert.Equal(["sysfs:/tmp/tree", "earlydump:/var/log/boot.log"], s.Sources);
+
+        s = DaemonSettings.From(DaemonHost.LoadConfiguration(file, [new("pollIntervalSeconds", "1.5")], env),
+            sources: ["sysfs"], stores: ["file:/tmp/c.pcfg"]);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), s.PollInterval);
+        Assert.Equal(["sysfs"], s.Sources);            // the command line replaces the list as a whole
+        Assert.Equal(["file:/tmp/c.pcfg"], s.Stores);
+        Assert.Equal("/etc/preconfig/key", s.KeyFile);  // what the command line does not say stays
+    }
+
+    [Fact]
+    public void Environment_arrays_by_index_work_too()
+    {
+        var env = new Dictionary<string, string?> { ["PRECONFIG_STORES__0"] = "file:/a", ["PRECONFIG_STORES__1"] = "file:/b" };
+        var s = DaemonSettings.From(DaemonHost.LoadConfiguration(null, [], env));
+        Assert.Equal(["file:/a", "file:/b"], s.Stores);
+        Assert.Equal(["sysfs"], s.Sources); // the default
+    }
+
+    [Fact]
+    public void Bad_settings_are_errors_that_say_what_is_wrong()
+    {
+        var none = new Dictionary<string, string?>();
+        Assert.Contains("no store configured", Assert.Throws<InvalidDataException>(() => DaemonSettings.From(DaemonHost.LoadConfiguration(null, [], none))).Message);
+        Assert.Contains("at most 10", Assert.Throws<InvalidDataException>(() =>
+            DaemonSettings.From(DaemonHost.LoadConfiguration(null, [new("pollIntervalSeconds", "30")], none), stores: ["x"])).Message);
+        Assert.Contains("not a number", Assert.Throws<InvalidDataException>(() =>
+            DaemonSettings.From(DaemonHost.LoadConfiguration(null, [new("pollIntervalSeconds", "soon")], none), stores: ["x"])).Message);
+        string missing = Path.Combine(_dir.Path, "missing.json");
+        Assert.Contains(missing, Assert.Throws<FileNotFoundException>(() => DaemonHost.LoadConfiguration(missing, [], none)).Message);
+        string broken = ConfigFile("{ \"sources\": [ ");
+        Assert.Contains(broken, Assert.Throws<InvalidDataException>(() => DaemonHost.LoadConfiguration(broken, [], none)).Message);
+    }
+
+    [Fact]
+    public void Status_file_round_trips_and_reads_as_text()
+    {
+        var fs = new FileSystem();
+        string path = Path.Combine(_dir.Path, "run", "status.json");
+        var status = new DaemonStatus
+        {
+            Pid = Environment.ProcessId, State = "running", StartedAt = DateTimeOffset.Parse("2026-11-21T06:00:00Z"),
+            LastCaptureAt = DateTimeOffset.Parse("2026-11-21T06:00:01Z"), Captures = 2, DeviceCount = 41, Sources = ["sysfs"],
+            Stores =
+            [
+                new StoreStatus { Store = "file:/a", Ok = true, Result = "written", Bytes = 5120, LastWriteAt = DateTimeOffset.Parse("2026-11-21T06:00:01Z") },
+                new StoreStatus { Store = "devmem:/dev/mem@0x1000+64K", Ok = false, Result = "failed", Error = "permission denied" },
+            ],
+        };
+        DaemonStatusFile.Write(fs, path, status);
+        var back = DaemonStatusFile.Read(fs, path);
+        Assert.Equal(41, back.DeviceCount);
+        Assert.Equal("permission denied", back.Stores[1].Error);
+        Assert.Contains("\"deviceCount\": 41", File.ReadAllText(path));
+
+        string text = StatusText.Format(back, fs);
+        Assert.Contains("daemon: running, pid", text);
+        Assert.Contains("last capture: 2026-11-21 06:00:01Z, 41 functions, 2 captures, sources sysfs", text);
+        Assert.Contains("store file:/a: ok (written, 5120 bytes, last written 2026-11-21 06:00:01Z)", text);
+        Assert.Contains("store devmem:/dev/mem@0x1000+64K: FAILED (failed: permission denied)", text);
+
+        back.Pid = int.MaxValue; // no such process: the daemon died without saying so
+        Assert.Contains("running (but process is gone)", StatusText.Format(back, fs));
+    }
+
+    [Fact]
+    public void A_missing_or_broken_status_file_is_an_error_naming_it()
+    {
+        var fs = new FileSystem();
+        string missing = Path.Combine(_dir.Path, "nope.json");
+        Assert.Contains(missing, Assert.Throws<FileNotFoundException>(() => DaemonStatusFile.Read(fs, missing)).Message);
+        string broken = _dir.File("broken.json", "{\n \"pid\": \"x\" }");
+        Assert.StartsWith(broken + ":2:", Assert.Throws<InvalidDataException>(() => DaemonStatusFile.Read(fs, broken)).Message);
+    }
+}
