@@ -150,7 +150,9 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     /// <summary>sysfs <c>boot_vga</c> ("1" on the console's VGA device); null when absent or unreadable.</summary>
     private bool? BootVga(string dir)
     {
-        try { return _fs.File.ReadAllText(_fs.Path.Combine(dir, "boot_vga")).Trim() == "1"; }
+        string path = _fs.Path.Combine(dir, "boot_vga");
+        if (!_fs.File.Exists(path)) return null; // only VGA-class devices have it: no exception per function
+        try { return _fs.File.ReadAllText(path).Trim() == "1"; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
