@@ -124,6 +124,7 @@ public static class ReplayApplier
                 {
                     result = DoReset(step, resets);
                     mirrors.Remove(step.Address); // unknown after a reset: read the device from here on
+                    if (result.Reset is { StillRunning: true }) gone[step.Address] = "the kernel was still resetting it at the deadline";
                 }
                 else result = DoWrite(step, space, options, mirror);
             }

@@ -11,7 +11,8 @@ namespace Preconfig.Preinit.Apply;
 public sealed record ResetAttempt(string Method, string Status, bool Verified, double Ms, string Evidence);
 
 /// <summary>Every method tried on a function, in order; the last one is verified when the reset is.</summary>
-public sealed record ResetResult(IReadOnlyList<ResetAttempt> Attempts, bool Verifiable = true)
+/// <param name="StillRunning">A request had not returned at the deadline: the function must not be touched again.</param>
+public sealed record ResetResult(IReadOnlyList<ResetAttempt> Attempts, bool Verifiable = true, bool StillRunning = false)
 {
     public bool Verified => Attempts.Count > 0 && Attempts[^1].Verified;
     public string Method => Attempts.Count > 0 ? Attempts[^1].Method : "";
@@ -72,20 +73,48 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
             else
             {
                 markers = Prepare(step.Address, ourReset: false);
+                var outcome = Request(step.Address, method);
+                if (outcome is null)
+                {
+                    // The kernel may wait up to 60 s for a device that answers with retries; we do not.
+                    attempts.Add(new ResetAttempt(method, "no return by the deadline: the kernel is still resetting", false, Ms(clock), ""));
+                    return new ResetResult(attempts, StillRunning: true);
+                }
                 if (markers.Count == 0)
                 {
-                    var outcome = options.ResetStep.Reset(access, step.Address, method);
                     attempts.Add(new ResetAttempt(method, outcome.Detail, false, Ms(clock),
                         "not verifiable: no MSI or MSI-X (the kernel restores everything else it resets)"));
                     return new ResetResult(attempts, Verifiable: false);
                 }
-                status = options.ResetStep.Reset(access, step.Address, method).Detail;
+                status = outcome.Detail;
             }
             var (verified, evidence) = Check(step.Address, markers);
             attempts.Add(new ResetAttempt(method, status, verified, Ms(clock), evidence));
             if (verified) break;
         }
         return new ResetResult(attempts);
+    }
+
+    /// <summary>
+    /// The sysfs-style request, on its own thread when there is a deadline: writing <c>reset</c> blocks in the kernel
+    /// (pci_dev_wait() allows a device up to 60 s), and preinit must not outlive its budget. Null when it had not
+    /// returned by the deadline.
+    /// </summary>
+    private ResetOutcome? Request(PciAddress address, string method)
+    {
+        var left = options.Deadline.Remaining;
+        if (left == TimeSpan.MaxValue) return options.ResetStep.Reset(access, address, method);
+        ResetOutcome? outcome = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { outcome = options.ResetStep.Reset(access, address, method); }
+            catch (Exception e) { failure = e; }
+        }) { IsBackground = true, Name = $"reset {address}" };
+        thread.Start();
+        if (!thread.Join(left)) return null;
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return outcome;
     }
 
     private static double Ms(Stopwatch clock) => Math.Round(clock.Elapsed.TotalMilliseconds, 3);

@@ -206,6 +206,33 @@ public class ResetTests
         Assert.Contains(crash.Report!.Devices, d => d.Outcome == PreinitReport.Failed && d.Reason.Contains("deadline"));
     }
 
+    private sealed class StuckReset(ManualResetEventSlim release) : IResetStep
+    {
+        public ResetOutcome Reset(IPciAccess access, PciAddress address, string method)
+        {
+            release.Wait(TimeSpan.FromSeconds(30)); // the kernel waiting for a device that keeps answering with retries
+            return new ResetOutcome(true, "late");
+        }
+    }
+
+    [Fact]
+    public void A_sysfs_reset_that_blocks_past_the_deadline_is_abandoned_and_the_function_left_alone()
+    {
+        var crash = Crash((Nic, ["flr"]));
+        using var release = new ManualResetEventSlim();
+        try
+        {
+            var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(200))) with { ResetStep = new StuckReset(release) };
+            var report = crash.Preinit(Policy(NetworkAndStorage), options);
+            var d = crash.Outcome(Nic);
+            Assert.Equal(PreinitReport.Failed, d.Outcome);
+            Assert.Contains("still resetting", d.Reset!.Status);
+            Assert.All(crash.Results.Where(r => r.Step.Address == Nic && r.Step.Kind != Preconfig.Preinit.Planning.StepKind.Reset && r.Step.Phase != Preconfig.Preinit.Planning.StepPhase.Quiesce),
+                r => Assert.Equal(StepOutcome.NotDone, r.Outcome));
+        }
+        finally { release.Set(); }
+    }
+
     [Fact]
     public void A_bridge_reset_waits_no_longer_than_the_deadline()
     {
