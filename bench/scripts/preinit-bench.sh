@@ -6,8 +6,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-21}
-bin="$here/dist/preconfig"
-[ -x "$bin" ] || "$here/build.sh" >/dev/null
+# The binary the kdump initramfs carries (build.sh: the initramfs edition); PRECONFIG_BIN overrides.
+bin="${PRECONFIG_BIN:-$here/dist/initramfs/preconfig}"
+full="$here/dist/preconfig"   # sets the scene (sim verbs are not in the initramfs edition)
+{ [ -x "$bin" ] && [ -x "$full" ]; } || "$here/build.sh" >/dev/null
 command -v setpci >/dev/null || { echo "setpci (pciutils) is needed" >&2; exit 2; }
 work=$(mktemp -d /tmp/preinit-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -27,15 +29,15 @@ src["description"] = "128 functions (demo machine x 8 domains)"
 json.dump(src, open(sys.argv[2], "w"))
 PY
 cp "$work/fw.json" "$work/run.json"
-"$bin" capture --source "sim:$work/fw.json" --out "file:$work/handoff.pcfg" >/dev/null   # the firmware snapshot, as a blob
-"$bin" sim dirty "$work/run.json" --seed 1 >/dev/null
-"$bin" sim sysfs "$work/run.json" "$work/dirty" >/dev/null             # the crashed state, copied fresh for every run
+"$full" capture --source "sim:$work/fw.json" --out "file:$work/handoff.pcfg" >/dev/null   # the firmware snapshot, as a blob
+"$full" sim dirty "$work/run.json" --seed 1 >/dev/null
+"$full" sim sysfs "$work/run.json" "$work/dirty" >/dev/null             # the crashed state, copied fresh for every run
 n=$(ls "$work/dirty/devices" | wc -l)
 # A plain file cannot model write-1-to-clear bits: no retries, so both sides do exactly the same writes.
 echo '{ "retries": 0 }' > "$work/policy.json"
 
 # The peer: the dry-run's commands, one setpci process per device (all of a device's writes in one invocation).
-"$bin" preinit --from "$work/handoff.pcfg" --target "sysfs:$work/dirty" --dry-run > "$work/plan.sh"
+"$full" preinit --from "$work/handoff.pcfg" --target "sysfs:$work/dirty" --dry-run > "$work/plan.sh"
 /usr/bin/python3 - "$work/plan.sh" "$work/per-device.sh" <<'PY'
 import sys, collections
 ops = collections.OrderedDict()

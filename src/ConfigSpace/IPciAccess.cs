@@ -26,8 +26,9 @@ public interface IPciAccess
     ResetRequestResult RequestReset(PciAddress address, string method);
 }
 
-/// <summary>Information sysfs holds next to config space.</summary>
-public sealed record PciFunctionInfo(string? Driver, IReadOnlyList<string> ResetMethods, IReadOnlyList<BarResource> Resources)
+/// <summary>Information sysfs holds next to config space. <paramref name="BootVga"/> is sysfs <c>boot_vga</c>
+/// (the VGA console: true), null where the attribute does not exist (not a VGA-class device, or unknown).</summary>
+public sealed record PciFunctionInfo(string? Driver, IReadOnlyList<string> ResetMethods, IReadOnlyList<BarResource> Resources, bool? BootVga = null)
 {
     public static readonly PciFunctionInfo Unknown = new(null, [], []);
 }

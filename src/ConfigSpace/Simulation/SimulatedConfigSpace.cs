@@ -106,6 +106,30 @@ public sealed class SimulatedConfigSpace : IConfigSpace
         ResetCount++;
     }
 
+    /// <summary>
+    /// The kernel's pci_restore_state() after a sysfs reset: the writable bits of the header and of the registers
+    /// pci_save_state() keeps (PCI Express controls, LTR, L1 PM substates, DPC, PTM) take <paramref name="saved"/>'s
+    /// values. MSI and MSI-X are left as the reset left them: the kernel restores those only for a driver that enabled
+    /// them, and no driver is bound when preinit runs.
+    /// </summary>
+    public void RestoreKernelSavedState(byte[] saved)
+    {
+        void Take(int offset, int length)
+        {
+            for (int i = offset; i < offset + length && i < _config.Length && i < saved.Length; i++)
+                _config[i] = (byte)((_config[i] & ~Masks.Writable[i]) | (saved[i] & Masks.Writable[i]));
+        }
+        Take(0, Header.Size);
+        var walk = CapabilityWalker.Walk(_config);
+        if (walk.Find(CapabilityId.Express) is { } exp)
+            foreach (int reg in new[] { PciExpress.DevCtl, PciExpress.LnkCtl, PciExpress.SltCtl, PciExpress.RootCtl, PciExpress.DevCtl2, PciExpress.LnkCtl2, PciExpress.SltCtl2 })
+                Take(exp.Offset + reg, 2);
+        if (walk.Find(ExtendedCapabilityId.Ltr) is { } ltr) Take(ltr.Offset + Ltr.MaxSnoopLatency, 4);
+        if (walk.Find(ExtendedCapabilityId.L1PmSubstates) is { } l1ss) Take(l1ss.Offset + L1PmSubstates.Ctl1, 8);
+        if (walk.Find(ExtendedCapabilityId.Dpc) is { } dpc) Take(dpc.Offset + Dpc.Ctrl, 2);
+        if (walk.Find(ExtendedCapabilityId.Ptm) is { } ptm) Take(ptm.Offset + Ptm.Ctrl, 4);
+    }
+
     /// <summary>A bridge's Secondary Bus Reset bit went from 0 to 1: everything below it is reset (the machine does it).</summary>
     public event Action<SimulatedConfigSpace>? SecondaryBusReset;
 

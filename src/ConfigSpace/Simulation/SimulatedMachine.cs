@@ -25,6 +25,8 @@ public sealed class SimulatedFunction(SimulatedConfigSpace space)
     public string? Driver { get; set; }
     public List<string> ResetMethods { get; init; } = [];
     public Dictionary<string, ResetBehavior> ResetBehaviors { get; init; } = [];
+    /// <summary>sysfs <c>boot_vga</c>: true on the console's VGA device, null where sysfs has no such attribute.</summary>
+    public bool? BootVga { get; set; }
 
     public ResetBehavior BehaviorFor(string method) =>
         ResetBehaviors.TryGetValue(method, out var b) ? b : method == "pm" ? ResetBehavior.Noop : ResetBehavior.Works;
@@ -82,16 +84,27 @@ public sealed class SimulatedMachine : IPciAccess
         var f = this[address];
         // The same lines a sysfs tree written from this machine holds, so sim and tree describe a function alike.
         var resources = Sysfs.SysfsResources.FromConfig(f.Space.Snapshot(), f.Space.Bars);
-        return new PciFunctionInfo(f.Driver, f.ResetMethods, resources);
+        return new PciFunctionInfo(f.Driver, f.ResetMethods, resources, f.BootVga);
     }
 
+    /// <summary>Called on every reset request (address, method) before it acts: tests move a clock here.</summary>
+    public Action<PciAddress, string>? ResetRequested { get; set; }
+
+    /// <summary>
+    /// What writing <c>reset</c> in sysfs does (pci_reset_function()): the kernel saves the function's state
+    /// (pci_save_state: the header and the PCI Express, LTR, L1 PM substates, DPC and PTM controls, but not MSI or
+    /// MSI-X, which it restores only for a driver that enabled them), resets by <paramref name="method"/> as the
+    /// function's <see cref="ResetBehavior"/> says, and restores the saved state whatever the reset returned.
+    /// </summary>
     public ResetRequestResult RequestReset(PciAddress address, string method)
     {
         var f = this[address];
+        ResetRequested?.Invoke(address, method);
         if (!f.ResetMethods.Contains(method))
             return new ResetRequestResult(false, $"reset method '{method}' is not offered (offered: {string.Join(' ', f.ResetMethods)})");
         if (f.Space.Faults.Vanished) return new ResetRequestResult(false, "No such device (ENODEV)");
         var behavior = f.BehaviorFor(method);
+        var saved = f.Space.Snapshot();
         if (behavior is ResetBehavior.Works or ResetBehavior.ErrorButWorks)
         {
             if (method == "bus")
@@ -100,6 +113,7 @@ public sealed class SimulatedMachine : IPciAccess
             else
                 f.Space.Reset();
         }
+        f.Space.RestoreKernelSavedState(saved);
         return behavior switch
         {
             ResetBehavior.Works or ResetBehavior.Noop => new ResetRequestResult(true, "ok"),
@@ -121,6 +135,11 @@ public sealed class SimulatedMachine : IPciAccess
             var space = new SimulatedConfigSpace(fn.Address, fn.Config);
             machine.Add(space).ResetMethods.AddRange(InferResetMethods(fn.Address, fn.Config));
         }
+        // The kernel offers "bus" only to a function alone on its bus, and never to a bridge (pci_parent_bus_reset).
+        foreach (var f in machine.Functions)
+            if (ConfigBytes.HeaderKind(f.Space.Snapshot()) != HeaderType.Normal
+                || machine.Functions.Any(o => o != f && o.Address.Domain == f.Address.Domain && o.Address.Bus == f.Address.Bus))
+                f.ResetMethods.Remove("bus");
         return machine;
     }
 
@@ -193,6 +212,7 @@ public sealed class SimulatedMachine : IPciAccess
             f.Driver = fn.Driver;
             f.ResetMethods.AddRange(fn.ResetMethods ?? []);
             foreach (var (method, behavior) in fn.ResetBehaviors ?? []) f.ResetBehaviors[method] = behavior;
+            f.BootVga = fn.BootVga;
         }
         return machine;
     }
@@ -214,6 +234,7 @@ public sealed class SimulatedMachine : IPciAccess
                 Driver = f.Driver,
                 ResetMethods = f.ResetMethods,
                 ResetBehaviors = f.ResetBehaviors.Count > 0 ? f.ResetBehaviors : null,
+                BootVga = f.BootVga,
                 Faults = f.Space.Faults.Any ? FaultsEntry.From(f.Space.Faults) : null,
             })],
         };

@@ -20,6 +20,7 @@ internal sealed class FunctionEntry
     public string? Driver { get; set; }
     public List<string>? ResetMethods { get; set; }
     public Dictionary<string, ResetBehavior>? ResetBehaviors { get; set; }
+    public bool? BootVga { get; set; }
     public FaultsEntry? Faults { get; set; }
 }
 

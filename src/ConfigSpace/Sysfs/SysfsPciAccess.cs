@@ -66,7 +66,7 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     {
         string dir = DeviceDirectory(address);
         if (!_fs.Directory.Exists(dir)) throw new DeviceRemovedException(address, 0, $"no sysfs node {dir}");
-        return new PciFunctionInfo(Driver(dir), ResetMethods(dir) ?? [], Resources(address, dir));
+        return new PciFunctionInfo(Driver(dir), ResetMethods(dir) ?? [], Resources(address, dir), BootVga(dir));
     }
 
     /// <summary>
@@ -145,6 +145,15 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
         if (!_fs.File.Exists(path)) return null;
         try { return _fs.File.ReadAllText(path).Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+    }
+
+    /// <summary>sysfs <c>boot_vga</c> ("1" on the console's VGA device); null when absent or unreadable.</summary>
+    private bool? BootVga(string dir)
+    {
+        string path = _fs.Path.Combine(dir, "boot_vga");
+        if (!_fs.File.Exists(path)) return null; // only VGA-class devices have it: no exception per function
+        try { return _fs.File.ReadAllText(path).Trim() == "1"; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     private IReadOnlyList<BarResource> Resources(PciAddress address, string dir)

@@ -33,6 +33,8 @@ public static class SysfsTreeWriter
                 fs.File.WriteAllText(fs.Path.Combine(dir, "reset_method"), string.Join(' ', function.ResetMethods) + "\n");
                 fs.File.WriteAllText(fs.Path.Combine(dir, "reset"), "");
             }
+            if (function.BootVga is { } bootVga)
+                fs.File.WriteAllText(fs.Path.Combine(dir, "boot_vga"), bootVga ? "1\n" : "0\n");
             string link = fs.Path.Combine(dir, "driver");
             if (fs.FileInfo.FromFileName(link).LinkTarget is not null) fs.File.Delete(link);
             if (function.Driver is { Length: > 0 } driver)

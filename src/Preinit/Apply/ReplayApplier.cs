@@ -15,7 +15,7 @@ public enum StepOutcome
     NotDone,
 }
 
-public sealed record StepResult(PlanStep Step, StepOutcome Outcome, int Writes, string? Error = null)
+public sealed record StepResult(PlanStep Step, StepOutcome Outcome, int Writes, string? Error = null, ResetResult? Reset = null)
 {
     public bool Verified => Outcome is StepOutcome.Done or StepOutcome.AlreadySet;
 }
@@ -64,6 +64,8 @@ public sealed class Deadline
 
     public static Deadline None => new(TimeSpan.MaxValue);
     public bool Expired => _budget != TimeSpan.MaxValue && Elapsed >= _budget;
+    /// <summary>What is left of the budget (zero once expired; <see cref="TimeSpan.MaxValue"/> without a budget).</summary>
+    public TimeSpan Remaining => _budget == TimeSpan.MaxValue ? TimeSpan.MaxValue : Elapsed >= _budget ? TimeSpan.Zero : _budget - Elapsed;
     public TimeSpan Elapsed => _time.GetElapsedTime(_start);
 }
 
@@ -74,6 +76,12 @@ public sealed record ApplyOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(1);
     public Deadline Deadline { get; init; } = Deadline.None;
     public IResetStep ResetStep { get; init; } = AccessResetStep.Instance;
+    /// <summary>After a Secondary Bus Reset, the wait before the first config request (PCIe: 100 ms).</summary>
+    public TimeSpan ResetSettle { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>How long a function may take to answer after a bus reset before it is reported not answering.</summary>
+    public TimeSpan ResetReadyTimeout { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How the reset waits (tests move a fake clock instead of sleeping).</summary>
+    public Action<TimeSpan> Sleep { get; init; } = Thread.Sleep;
 }
 
 /// <summary>
@@ -92,6 +100,7 @@ public static class ReplayApplier
         var gone = new Dictionary<PciAddress, string>();
         // What each device's registers read last: the bytes matching read, kept up to date by every read-back.
         var mirrors = new Dictionary<PciAddress, byte[]>();
+        var resets = new VerifiedReset(access, options);
         foreach (var m in plan.Matches)
             if (m.Present is not null) mirrors[m.Address] = (byte[])m.Present.Clone();
         foreach (var step in plan.Steps)
@@ -113,8 +122,9 @@ public static class ReplayApplier
                 mirrors.TryGetValue(step.Address, out var mirror);
                 if (step.Kind == StepKind.Reset)
                 {
-                    result = DoReset(step, access, options);
+                    result = DoReset(step, resets);
                     mirrors.Remove(step.Address); // unknown after a reset: read the device from here on
+                    if (result.Reset is { StillRunning: true }) gone[step.Address] = "the kernel was still resetting it at the deadline";
                 }
                 else result = DoWrite(step, space, options, mirror);
             }
@@ -134,10 +144,14 @@ public static class ReplayApplier
         return results;
     }
 
-    private static StepResult DoReset(PlanStep step, IPciAccess access, ApplyOptions options)
+    /// <summary>A reset is done when config space shows it took effect (or cannot show it: no MSI/MSI-X, reported as
+    /// not verifiable); otherwise it failed, and the restore steps still run.</summary>
+    private static StepResult DoReset(PlanStep step, VerifiedReset resets)
     {
-        var outcome = options.ResetStep.Reset(access, step.Address, step.ResetMethod!);
-        return new StepResult(step, outcome.Succeeded ? StepOutcome.Done : StepOutcome.Failed, 0, outcome.Succeeded ? null : outcome.Detail);
+        var r = resets.Run(step);
+        if (r.Verified || !r.Verifiable) return new StepResult(step, StepOutcome.Done, 0, null, r);
+        string error = "reset not verified: " + string.Join("; ", r.Attempts.Select(a => $"{a.Method}: {a.Status}, {a.Evidence}".TrimEnd(' ', ',')));
+        return new StepResult(step, StepOutcome.Failed, 0, error, r);
     }
 
     private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, byte[]? mirror)

@@ -54,7 +54,13 @@ public sealed record PlanStep
     public string Description { get; init; } = "";
     /// <summary>Written even when it already reads the wanted value (the kernel's forced bridge prefetch registers).</summary>
     public bool Force { get; init; }
-    public string? ResetMethod { get; init; }
+    /// <summary>The first method to try (a reset step).</summary>
+    public string? ResetMethod => ResetMethods.Count > 0 ? ResetMethods[0] : null;
+    /// <summary>A reset step's methods in the order they are tried until one is verified.</summary>
+    public IReadOnlyList<string> ResetMethods { get; init; } = [];
+    /// <summary>For the "bridge" method: the parent bridge whose Secondary Bus Reset is used, and every function below it.</summary>
+    public PciAddress? ResetBridge { get; init; }
+    public IReadOnlyList<PciAddress> ResetGroup { get; init; } = [];
 
     /// <summary>The value a read-modify-write leaves, given what the register holds now.</summary>
     public uint Merge(uint current) => (current & ~Mask) | (Value & Mask);
@@ -73,6 +79,6 @@ public sealed record PlanStep
     }
 
     public override string ToString() => Kind == StepKind.Reset
-        ? $"{Address} reset ({ResetMethod}): {Description}"
+        ? $"{Address} reset ({string.Join(", then ", ResetMethods)}): {Description}"
         : $"{Address} {SetpciArgument}: {Description}";
 }

@@ -29,9 +29,10 @@ public static class ReplayPlanner
     public static ReplayPlan Build(IReadOnlyList<DeviceMatch> matches, ReplayPolicy policy)
     {
         var builders = new List<DeviceSteps>();
+        var topology = ResetTopology.Build(matches, policy);
         foreach (var m in matches)
             if (m.Kind == MatchKind.Matched && m.Record is not null && m.Present is not null)
-                builders.Add(DeviceSteps.Plan(m, policy));
+                builders.Add(DeviceSteps.Plan(m, policy, topology));
 
         var steps = new List<PlanStep>();
         // Stop every endpoint's DMA and interrupts before anything else, then resets, then restore bridges before
@@ -74,7 +75,7 @@ public static class ReplayPlanner
             _target = QuiesceSteps;
         }
 
-        public static DeviceSteps Plan(DeviceMatch m, ReplayPolicy policy)
+        public static DeviceSteps Plan(DeviceMatch m, ReplayPolicy policy, ResetTopology topology)
         {
             var d = new DeviceSteps(m, policy);
             // Offsets come from the snapshot's capability walk, limited to what both the capture and the present
@@ -83,7 +84,7 @@ public static class ReplayPlanner
             var caps = CapabilityWalker.Walk(d._snap.AsSpan(0, length));
             if (!d.IsBridge) d.PlanQuiesce(caps);
             d._target = d.ResetSteps;
-            d.PlanReset(m);
+            d.PlanReset(m, topology);
             d._target = d.RestoreSteps;
             if (policy.ClearErrorStatus) d.PlanClearErrors(caps);
             d.PlanCapabilities(caps);
@@ -106,21 +107,31 @@ public static class ReplayPlanner
             }
         }
 
-        private void PlanReset(DeviceMatch m)
+        private void PlanReset(DeviceMatch m, ResetTopology topology)
         {
-            if (!_policy.MayReset(DeviceIdentity.Of(Address, _snap), out string why))
+            // A bridge's reset takes down every link below it; preinit resets endpoints only.
+            if (IsBridge) return;
+            if (!_policy.MayReset(DeviceIdentity.Of(Address, _snap), m.Info?.BootVga, out string why, out var preferred))
             {
-                if (_policy.Reset != ResetPolicy.Never) Notes.Add($"not reset: {why}");
+                if (_policy.ResetsAnything) Notes.Add($"not reset: {why}");
                 return;
             }
             var offered = m.Info?.ResetMethods ?? [];
-            string? method = _policy.ResetMethods.FirstOrDefault(offered.Contains);
-            if (method is null)
+            var bridge = topology.BridgeFor(Address);
+            var methods = preferred.Where(p => p == "bridge" ? bridge is not null : offered.Contains(p)).Distinct().ToList();
+            if (methods.Count == 0)
             {
-                Notes.Add($"not reset: no reset method offered ({(offered.Count == 0 ? "none" : string.Join(' ', offered))})");
+                string bridgeWhy = preferred.Contains("bridge") ? $"; parent bridge reset: {topology.WhyNot(Address)}" : "";
+                Notes.Add($"not reset: no allowed reset method offered (offered: {(offered.Count == 0 ? "none" : string.Join(' ', offered))}; allowed: {string.Join(' ', preferred)}{bridgeWhy})");
                 return;
             }
-            ResetSteps.Add(new PlanStep { Address = Address, Phase = StepPhase.Reset, Kind = StepKind.Reset, ResetMethod = method, Description = $"reset by {method} (policy)" });
+            ResetSteps.Add(new PlanStep
+            {
+                Address = Address, Phase = StepPhase.Reset, Kind = StepKind.Reset, ResetMethods = methods,
+                ResetBridge = methods.Contains("bridge") ? bridge!.Value.Bridge : null,
+                ResetGroup = methods.Contains("bridge") ? bridge!.Value.Below : [],
+                Description = $"reset by {string.Join(", else ", methods)} (policy), verified from config space",
+            });
             _afterReset = true; // what the registers hold after it is unknown here: plan every restore write
         }
 
@@ -252,8 +263,15 @@ public static class ReplayPlanner
                 if (reg.Role == RegisterRole.Bar && reg.Name.StartsWith("BASE_ADDRESS_", StringComparison.Ordinal) && !upperHalves.Contains(reg.Offset))
                     mask = (ConfigBytes.U32(_snap, reg.Offset) & BaseAddress.SpaceIo) != 0 ? BaseAddress.IoMask : BaseAddress.MemMask;
                 uint captured = Read(_snap, reg.Offset, reg.Width) & mask, present = Read(reg.Offset, reg.Width) & mask;
-                if (captured != present && !_afterReset && !_policy.MoveResources)
+                if (captured != present && !_policy.MoveResources)
                 {
+                    if (_afterReset)
+                    {
+                        // The reset lost the assignment; the one the running kernel made (and holds in its resources) goes back.
+                        Notes.Add($"{reg.Name} captured 0x{captured:x}, present 0x{present:x}: the present assignment is put back after the reset (policy moveResources)");
+                        Write(reg.Offset, reg.Width, present, mask, reg.Rw1c, reg.Name, $"{reg.Role.ToString().ToLowerInvariant()} {reg.Name} (present assignment)", reg.Force, StepPhase.Header);
+                        continue;
+                    }
                     Notes.Add($"refused: {reg.Name} captured 0x{captured:x}, present 0x{present:x}: not moved (policy moveResources)");
                     continue;
                 }
@@ -347,6 +365,61 @@ public static class ReplayPlanner
         private void Store(int offset, int width, uint value)
         {
             for (int i = 0; i < width; i++) _proj[offset + i] = (byte)(value >> (8 * i));
+        }
+    }
+
+    /// <summary>
+    /// Where the "bridge" method (a Secondary Bus Reset through the parent bridge's Bridge Control) is allowed: the
+    /// function's parent bridge is present, its slot is not hot-plug capable (pciehp would take the link going down
+    /// for a removal), and every function on the buses below it is matched and may be reset by the policy (the reset
+    /// hits all of them, and only those get restored).
+    /// </summary>
+    private sealed class ResetTopology
+    {
+        private readonly Dictionary<PciAddress, (PciAddress Bridge, IReadOnlyList<PciAddress> Below)> _ok = [];
+        private readonly Dictionary<PciAddress, string> _why = [];
+
+        public static ResetTopology Build(IReadOnlyList<DeviceMatch> matches, ReplayPolicy policy)
+        {
+            var t = new ResetTopology();
+            if (!policy.ResetsAnything) return t;
+            var resettable = new HashSet<PciAddress>();
+            foreach (var m in matches)
+                if (m.Kind == MatchKind.Matched && m.Record is not null && m.Present is not null
+                    && ConfigBytes.HeaderKind(m.Present) == HeaderType.Normal
+                    && policy.MayReset(DeviceIdentity.Of(m.Address, m.Present), m.Info?.BootVga, out _, out _))
+                    resettable.Add(m.Address);
+            var present = matches.Where(m => m.Kind != MatchKind.Missing).ToList();
+            foreach (var m in present)
+            {
+                var cfg = m.Present ?? m.Record?.Config;
+                if (cfg is null || cfg.Length < Header.Size || ConfigBytes.HeaderKind(cfg) != HeaderType.Bridge) continue;
+                byte secondary = cfg[Type1.SecondaryBus], subordinate = cfg[Type1.SubordinateBus];
+                if (secondary == 0 || subordinate < secondary) continue;
+                var below = present.Where(o => o.Address.Domain == m.Address.Domain && o.Address.Bus >= secondary && o.Address.Bus <= subordinate)
+                    .Select(o => o.Address).ToList();
+                string? why = null;
+                if (HotPlugSlot(cfg)) why = $"{m.Address} has a hot-plug slot";
+                else if (below.Where(a => !resettable.Contains(a)).Select(a => (PciAddress?)a).FirstOrDefault() is { } blocker)
+                    why = $"{blocker} below {m.Address} is not being reset";
+                foreach (var a in below.Where(a => a.Bus == secondary))
+                {
+                    if (why is null) t._ok[a] = (m.Address, below);
+                    else t._why[a] = why;
+                }
+            }
+            return t;
+        }
+
+        public (PciAddress Bridge, IReadOnlyList<PciAddress> Below)? BridgeFor(PciAddress a) => _ok.TryGetValue(a, out var b) ? b : null;
+
+        public string WhyNot(PciAddress a) => _why.TryGetValue(a, out var w) ? w : "no parent bridge present";
+
+        private static bool HotPlugSlot(byte[] cfg)
+        {
+            if (CapabilityWalker.Walk(cfg).Find(CapabilityId.Express) is not { } exp) return false;
+            if ((ConfigBytes.U16(cfg, exp.Offset + PciExpress.Flags) & PciExpress.FlagsSlot) == 0) return false;
+            return exp.Offset + PciExpress.SltCap + 4 <= cfg.Length && (ConfigBytes.U32(cfg, exp.Offset + PciExpress.SltCap) & 0x40) != 0; // Hot-Plug Capable
         }
     }
 }

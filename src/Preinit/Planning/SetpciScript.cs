@@ -27,8 +27,19 @@ public static class SetpciScript
             }
             if (step.Kind == StepKind.Reset)
             {
-                string dir = $"{sysfsRoot.TrimEnd('/')}/devices/{step.Address}";
-                sb.Append($"echo {step.ResetMethod} > {dir}/reset_method && echo 1 > {dir}/reset\n");
+                // The first method; the apply tries the others only when config space shows no reset.
+                for (int i = 0; i < step.ResetMethods.Count; i++)
+                {
+                    string method = step.ResetMethods[i];
+                    string prefix = i == 0 ? "" : "# else: ";
+                    if (method == "bridge" && step.ResetBridge is { } bridge)
+                        sb.Append(prefix).Append($"setpci {opts}-s {bridge} BRIDGE_CONTROL=0x0040:0x0440 && sleep 0.002 && setpci {opts}-s {bridge} BRIDGE_CONTROL=0x0000:0x0440 && sleep 0.1\n");
+                    else
+                    {
+                        string dir = $"{sysfsRoot.TrimEnd('/')}/devices/{step.Address}";
+                        sb.Append(prefix).Append($"echo {method} > {dir}/reset_method && echo 1 > {dir}/reset\n");
+                    }
+                }
                 continue;
             }
             // Bare commands (no trailing comment), so each line is exactly what setpci takes.

@@ -39,11 +39,24 @@ public enum IntxPolicy
 /// </summary>
 public sealed record ReplayPolicy
 {
+    // Before Default: static fields initialise in order.
+    public static readonly IReadOnlyList<string> DefaultResetMethods = ["flr", "bus", "bridge"];
     public static readonly ReplayPolicy Default = new();
 
+    /// <summary>The reset decision for functions no <see cref="ResetRules"/> entry matches.</summary>
     public ResetPolicy Reset { get; init; } = ResetPolicy.Never;
-    /// <summary>Reset methods in order of preference; the first one the function offers is used.</summary>
-    public IReadOnlyList<string> ResetMethods { get; init; } = ["flr", "pm", "bus"];
+    /// <summary>Per class, vendor:device or address: <c>{"match": {"class": "0x02"}, "reset": "if-supported"}</c>.
+    /// A matching "never" rule always wins; otherwise the first matching "if-supported" rule decides.</summary>
+    public IReadOnlyList<ResetRule> ResetRules { get; init; } = [];
+    /// <summary>
+    /// Reset methods in order of preference; each one the function offers is tried until one is verified. "bridge"
+    /// is a Secondary Bus Reset through the parent bridge's Bridge Control (only when every function below that
+    /// bridge is being reset). "pm" is not tried unless listed: the kernel's D3hot->D0 reset often does nothing.
+    /// </summary>
+    public IReadOnlyList<string> ResetMethods { get; init; } = DefaultResetMethods;
+
+    /// <summary>Method names a policy may list: the kernel's reset_method names, plus "bridge".</summary>
+    public static readonly IReadOnlyList<string> KnownResetMethods = ["flr", "bus", "bridge", "pm", "acpi", "device_specific", "cxl_bus"];
     public BusMasterPolicy BusMaster { get; init; } = BusMasterPolicy.Off;
     public IntxPolicy Intx { get; init; } = IntxPolicy.Disabled;
     /// <summary>When not empty, only functions matching one of these are replayed.</summary>
@@ -73,16 +86,36 @@ public sealed record ReplayPolicy
     }
 
     /// <summary>Whether a reset may be asked for, and why not.</summary>
-    public bool MayReset(DeviceIdentity id, out string reason)
+    public bool MayReset(DeviceIdentity id, out string reason) => MayReset(id, null, out reason, out _);
+
+    /// <summary>
+    /// Whether a reset may be asked for (and why not), and the methods to try in order. <paramref name="bootVga"/> is
+    /// sysfs <c>boot_vga</c>: the console is never reset unless <see cref="ResetVgaConsole"/>; where sysfs does not say,
+    /// a VGA-compatible controller (class 0300) is taken for the console.
+    /// </summary>
+    public bool MayReset(DeviceIdentity id, bool? bootVga, out string reason, out IReadOnlyList<string> methods)
     {
-        if (Reset == ResetPolicy.Never) { reason = "policy: reset never"; return false; }
+        methods = ResetMethods;
+        foreach (var rule in ResetRules)
+            if (rule.Reset == ResetPolicy.Never && rule.Matches(id)) { reason = $"policy: reset never ({rule})"; return false; }
         foreach (var s in ResetDeny)
             if (s.Matches(id)) { reason = $"policy: reset denied ({s})"; return false; }
-        if (!ResetVgaConsole && id.ClassCode >> 8 == 0x0300) { reason = "VGA console: not reset (policy resetVgaConsole)"; return false; }
+        bool console = bootVga ?? id.ClassCode >> 8 == 0x0300;
+        if (!ResetVgaConsole && console) { reason = "VGA console: not reset (policy resetVgaConsole)"; return false; }
+        if (ResetRules.FirstOrDefault(r => r.Reset == ResetPolicy.IfSupported && r.Matches(id)) is { } match)
+        {
+            methods = match.Methods ?? ResetMethods;
+            reason = "";
+            return true;
+        }
+        if (Reset == ResetPolicy.Never) { reason = "policy: reset never"; return false; }
         if (ResetOnly.Count > 0 && !ResetOnly.Any(s => s.Matches(id))) { reason = "not in the policy's resetOnly list"; return false; }
         reason = "";
         return true;
     }
+
+    /// <summary>Whether any function could be reset under this policy (rules or the global setting).</summary>
+    public bool ResetsAnything => Reset != ResetPolicy.Never || ResetRules.Any(r => r.Reset == ResetPolicy.IfSupported);
 
     /// <summary>Reads a policy file. Throws <see cref="InvalidDataException"/> naming the file, line and field.</summary>
     public static ReplayPolicy Load(IFileSystem fs, string path)
@@ -108,6 +141,13 @@ public sealed record ReplayPolicy
         catch (JsonException e) { throw new InvalidDataException($"{name}:{(e.LineNumber ?? 0) + 1}: not a preinit policy: {e.Message}", e); }
         return (file ?? throw new InvalidDataException($"{name}:1: not a preinit policy (null)")).ToPolicy(name);
     }
+}
+
+/// <summary>One entry of the policy's <c>"reset"</c> list: every selector of <see cref="Match"/> must match.</summary>
+public sealed record ResetRule(IReadOnlyList<DeviceSelector> Match, ResetPolicy Reset, IReadOnlyList<string>? Methods = null)
+{
+    public bool Matches(DeviceIdentity id) => Match.All(s => s.Matches(id));
+    public override string ToString() => string.Join(" and ", Match) + (Methods is null ? "" : $" by {string.Join('/', Methods)}");
 }
 
 /// <summary>What a selector is matched against: the function's address and identity.</summary>
@@ -169,7 +209,8 @@ public sealed class DeviceSelector
 
 internal sealed class PolicyFile
 {
-    public string? Reset { get; set; }
+    /// <summary>"never", "if-supported", or a list of rules.</summary>
+    public JsonElement? Reset { get; set; }
     public List<string>? ResetMethods { get; set; }
     public string? BusMaster { get; set; }
     public string? Intx { get; set; }
@@ -185,16 +226,20 @@ internal sealed class PolicyFile
     public ReplayPolicy ToPolicy(string path)
     {
         var d = ReplayPolicy.Default;
+        var rules = new List<ResetRule>();
+        var reset = d.Reset;
+        if (Reset is { ValueKind: JsonValueKind.Array } list)
+        {
+            int i = 0;
+            foreach (var item in list.EnumerateArray()) rules.Add(ParseRule(path, $"\"reset\"[{i++}]", item));
+        }
+        else if (Reset is { } single && single.ValueKind != JsonValueKind.Null)
+            reset = ParseDecision(path, "\"reset\"", single);
         return new ReplayPolicy
         {
-            Reset = Reset switch
-            {
-                null => d.Reset,
-                "never" => ResetPolicy.Never,
-                "if-supported" => ResetPolicy.IfSupported,
-                _ => throw new InvalidDataException($"{path}: \"reset\" is \"never\" or \"if-supported\", not \"{Reset}\""),
-            },
-            ResetMethods = ResetMethods ?? d.ResetMethods,
+            Reset = reset,
+            ResetRules = rules,
+            ResetMethods = ResetMethods is null ? d.ResetMethods : Methods(path, "\"resetMethods\"", ResetMethods),
             BusMaster = BusMaster switch
             {
                 null => d.BusMaster,
@@ -218,6 +263,73 @@ internal sealed class PolicyFile
             ClearErrorStatus = ClearErrorStatus ?? d.ClearErrorStatus,
             Retries = Retries is { } r ? (r is >= 0 and <= 100 ? r : throw new InvalidDataException($"{path}: \"retries\" must be 0..100, not {r}")) : d.Retries,
         };
+    }
+
+    private static ResetPolicy ParseDecision(string path, string field, JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? value.GetString() switch
+        {
+            "never" => ResetPolicy.Never,
+            "if-supported" => ResetPolicy.IfSupported,
+            var other => throw new InvalidDataException($"{path}: {field} is \"never\" or \"if-supported\", not \"{other}\""),
+        } : throw new InvalidDataException($"{path}: {field} is \"never\", \"if-supported\" or a list of rules, not {value.ValueKind}");
+
+    private static List<string> Methods(string path, string field, List<string> methods)
+    {
+        foreach (string m in methods)
+            if (!ReplayPolicy.KnownResetMethods.Contains(m))
+                throw new InvalidDataException($"{path}: {field}: unknown reset method \"{m}\" (known: {string.Join(", ", ReplayPolicy.KnownResetMethods)})");
+        return methods;
+    }
+
+    /// <summary>A rule: <c>{"match": {"class": "0x02"} | "class:02", "reset": "if-supported" | "never", "methods": [...]}</c>.</summary>
+    private static ResetRule ParseRule(string path, string where, JsonElement item)
+    {
+        if (item.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: {where} is not an object ({{\"match\": ..., \"reset\": ...}})");
+        JsonElement? match = null, decision = null;
+        List<string>? methods = null;
+        foreach (var p in item.EnumerateObject())
+        {
+            switch (p.Name)
+            {
+                case "match": match = p.Value; break;
+                case "reset": decision = p.Value; break;
+                case "methods":
+                    if (p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+                        throw new InvalidDataException($"{path}: {where}.methods is a list of method names");
+                    methods = Methods(path, $"{where}.methods", [.. p.Value.EnumerateArray().Select(e => e.GetString()!)]);
+                    break;
+                default: throw new InvalidDataException($"{path}: {where}: unknown key \"{p.Name}\" (match, reset, methods)");
+            }
+        }
+        if (match is null) throw new InvalidDataException($"{path}: {where}: \"match\" is required");
+        if (decision is null) throw new InvalidDataException($"{path}: {where}: \"reset\" is required");
+        return new ResetRule(ParseMatch(path, $"{where}.match", match.Value), ParseDecision(path, $"{where}.reset", decision.Value), methods);
+    }
+
+    /// <summary>A selector string ("class:02", "8086:1533", "0000:03:00.0") or an object of class/device/address, all of which must hold.</summary>
+    private static List<DeviceSelector> ParseMatch(string path, string where, JsonElement match)
+    {
+        try
+        {
+            if (match.ValueKind == JsonValueKind.String) return [DeviceSelector.Parse(match.GetString()!)];
+            if (match.ValueKind != JsonValueKind.Object) throw new FormatException("a selector string or an object with class, device or address");
+            var list = new List<DeviceSelector>();
+            foreach (var p in match.EnumerateObject())
+            {
+                if (p.Value.ValueKind != JsonValueKind.String) throw new FormatException($"\"{p.Name}\" is a string");
+                string v = p.Value.GetString()!;
+                list.Add(p.Name switch
+                {
+                    "class" => DeviceSelector.Parse("class:" + v),
+                    "device" => DeviceSelector.Parse(v.Contains(':') ? v : throw new FormatException($"device '{v}' is vendor:device (8086:1533, 8086:*)")),
+                    "address" => PciAddress.TryParse(v, out _) ? DeviceSelector.Parse(v) : throw new FormatException($"address '{v}' is not a PCI address"),
+                    _ => throw new FormatException($"unknown key \"{p.Name}\" (class, device, address)"),
+                });
+            }
+            if (list.Count == 0) throw new FormatException("empty match");
+            return list;
+        }
+        catch (FormatException e) { throw new InvalidDataException($"{path}: {where}: {e.Message}", e); }
     }
 
     private static List<DeviceSelector> Selectors(string path, string field, List<string>? texts)

@@ -17,6 +17,29 @@ public sealed record DeviceOutcome
     public int Writes { get; init; }
     /// <summary>Steps whose register read back as wanted (written, or already holding the value).</summary>
     public int Verified { get; init; }
+    /// <summary>Only for a function the policy had reset (an extra key, allowed by the contract).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DeviceReset? Reset { get; init; }
+}
+
+/// <summary>The reset of one function: the method that ended it, what the request returned, whether config space
+/// showed it took effect, the time all attempts took, and every attempt.</summary>
+public sealed record DeviceReset
+{
+    public string Method { get; init; } = "";
+    public string Status { get; init; } = "";
+    public bool Verified { get; init; }
+    public double Ms { get; init; }
+    public IReadOnlyList<ResetAttempt> Attempts { get; init; } = [];
+
+    public static DeviceReset From(ResetResult r) => new()
+    {
+        Method = r.Method,
+        Status = r.Attempts.Count > 0 ? r.Attempts[^1].Status : "",
+        Verified = r.Verified,
+        Ms = Math.Round(r.Ms, 3),
+        Attempts = r.Attempts,
+    };
 }
 
 /// <summary>The <c>--report</c> JSON: exactly the contract's shape.</summary>
@@ -36,8 +59,11 @@ public sealed record PreinitReport
         {
             int missing = Devices.Count(d => d.Reason.StartsWith("missing", StringComparison.Ordinal));
             int added = Devices.Count(d => d.Reason.StartsWith("new", StringComparison.Ordinal));
+            var resets = Devices.Where(d => d.Reset is not null).Select(d => d.Reset!).ToList();
+            string resetPart = resets.Count == 0 ? ""
+                : $", {resets.Count(r => r.Verified)} of {resets.Count} reset(s) verified ({resets.Sum(r => r.Ms):0.0} ms)";
             return $"preinit: {Count(Restored)} restored, {Count(Skipped)} skipped, {Count(Failed)} failed ({missing} missing, {added} new), "
-                + $"{Devices.Sum(d => d.Writes)} writes, in {ElapsedMs:0.0} ms";
+                + $"{Devices.Sum(d => d.Writes)} writes{resetPart}, in {ElapsedMs:0.0} ms";
         }
     }
 
@@ -76,7 +102,12 @@ public sealed record PreinitReport
                 reason = (written == 0 ? "already in firmware state" : $"{written} register(s) restored")
                     + (notes.Count > 0 ? "; " + string.Join("; ", notes) : "");
             }
-            devices.Add(new DeviceOutcome { Address = address, Outcome = outcome, Reason = reason, Writes = writes, Verified = verified });
+            var reset = steps.FirstOrDefault(s => s.Reset is not null)?.Reset;
+            if (reset is not null)
+                reason += reset.Verified ? $"; reset by {reset.Method} verified ({reset.Ms:0.0} ms)"
+                    : !reset.Verifiable ? $"; reset by {reset.Method} requested, not verifiable (no MSI/MSI-X)" : "";
+            devices.Add(new DeviceOutcome { Address = address, Outcome = outcome, Reason = reason, Writes = writes, Verified = verified,
+                Reset = reset is null ? null : DeviceReset.From(reset) });
         }
         return new PreinitReport { Devices = devices, ElapsedMs = Math.Round(elapsed.TotalMilliseconds, 3) };
     }

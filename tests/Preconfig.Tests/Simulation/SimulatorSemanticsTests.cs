@@ -325,6 +325,7 @@ public sealed class SimulatorSemanticsTests
         f.ResetMethods.AddRange(["flr", "bus"]);
         f.ResetBehaviors["bus"] = ResetBehavior.ErrorButWorks;
         f.Driver = "e1000e";
+        f.BootVga = true;
         string path = Path.Combine(Path.GetTempPath(), $"sim-{Guid.NewGuid():n}.json");
         try
         {
@@ -337,6 +338,8 @@ public sealed class SimulatorSemanticsTests
             Assert.Equal(["flr", "bus"], g.ResetMethods);
             Assert.Equal(ResetBehavior.ErrorButWorks, g.BehaviorFor("bus"));
             Assert.Equal("e1000e", g.Driver);
+            Assert.True(g.BootVga);
+            Assert.True(SimulatedMachine.Load(path).Describe(Ep).BootVga);
         }
         finally { File.Delete(path); }
     }

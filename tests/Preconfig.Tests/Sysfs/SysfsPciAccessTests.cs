@@ -57,6 +57,11 @@ public sealed class SysfsPciAccessTests : IDisposable
         Assert.Equal(0x4000ul, info.Resources[0].Size);
         Assert.Equal(0ul, info.Resources[1].Size);
         Assert.Equal(0x80ul, info.Resources[2].Size);
+        Assert.Null(info.BootVga);
+        _tree.WriteAttribute(B, "boot_vga", "1\n");
+        Assert.True(pci.Describe(B).BootVga);
+        _tree.WriteAttribute(B, "boot_vga", "0\n");
+        Assert.False(pci.Describe(B).BootVga);
     }
 
     [Fact]

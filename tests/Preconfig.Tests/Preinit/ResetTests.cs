@@ -1,0 +1,318 @@
+using System.IO.Abstractions;
+using Preconfig.ConfigSpace;
+using Preconfig.ConfigSpace.Registers;
+using Preconfig.ConfigSpace.Simulation;
+using Preconfig.ConfigSpace.Sysfs;
+using Preconfig.Preinit.Apply;
+using Preconfig.Preinit.Policy;
+using Preconfig.Preinit.Reporting;
+using Preconfig.Tests.Sysfs;
+
+namespace Preconfig.Tests.Preinit;
+
+/// <summary>Issue 8's "resets that really reset", on the simulator: every reset is checked in config space.</summary>
+public class ResetTests
+{
+    // The Realtek NIC (class 0200, MSI and MSI-X) alone on bus 7; the LSI SAS controller (class 0107) alone on bus 4.
+    private static readonly PciAddress Nic = PciAddress.Parse("0000:07:00.0");
+    private static readonly PciAddress Sas = PciAddress.Parse("0000:04:00.0");
+    private static readonly PciAddress Vga = PciAddress.Parse("0000:06:00.0");
+    private static readonly PciAddress Audio = PciAddress.Parse("0000:06:00.1");
+
+    private static SimulatedCrash Crash(params (PciAddress Address, string[] Methods)[] offered)
+    {
+        var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.SharedRealDumps, "pciutils-tests/tree-asus-p6t6")).Dirty(seed: 5);
+        foreach (var f in crash.Machine.Functions) f.ResetMethods.Clear();
+        foreach (var (a, methods) in offered) crash.Machine[a].ResetMethods.AddRange(methods);
+        return crash;
+    }
+
+    private static ApplyOptions Options(List<TimeSpan>? sleeps = null, Deadline? deadline = null) => new()
+    {
+        RetryDelay = TimeSpan.Zero,
+        Sleep = t => sleeps?.Add(t),
+        Deadline = deadline ?? Deadline.None,
+    };
+
+    private static ReplayPolicy Policy(string json) => ReplayPolicy.Parse(json);
+
+    private const string NetworkAndStorage = """
+        {"reset": [{"match": {"class": "0x02"}, "reset": "if-supported"}, {"match": {"class": "0x01"}, "reset": "if-supported"}]}
+        """;
+
+    [Fact]
+    public void Flr_is_verified_and_the_device_restored()
+    {
+        var crash = Crash((Nic, ["flr", "pm", "bus"]));
+        crash.Preinit(Policy(NetworkAndStorage), Options());
+        var d = crash.Outcome(Nic);
+        Assert.Equal(PreinitReport.Restored, d.Outcome);
+        Assert.NotNull(d.Reset);
+        Assert.Equal(("flr", true), (d.Reset!.Method, d.Reset.Verified));
+        Assert.Single(d.Reset.Attempts);
+        Assert.Contains("MSI address", d.Reset.Attempts[0].Evidence);
+        Assert.Equal(1, crash.Machine[Nic].Space.ResetCount);
+        Assert.Empty(crash.Differences(Nic));
+        Assert.Matches(@", (\d+) of \1 reset\(s\) verified \(", crash.Report!.Summary);
+    }
+
+    [Fact]
+    public void A_pm_reset_that_does_nothing_is_not_verified_and_the_next_method_is_tried()
+    {
+        var crash = Crash((Nic, ["pm", "bus"]));
+        crash.Machine[Nic].ResetBehaviors["pm"] = ResetBehavior.Noop;
+        crash.Preinit(Policy("""{"reset": [{"match": "class:02", "reset": "if-supported", "methods": ["pm", "bus"]}]}"""), Options());
+        var r = crash.Outcome(Nic).Reset!;
+        Assert.Equal(["pm", "bus"], r.Attempts.Select(a => a.Method));
+        Assert.False(r.Attempts[0].Verified);
+        Assert.Contains("ok", r.Attempts[0].Status);         // pm said it worked
+        Assert.Contains("unchanged", r.Attempts[0].Evidence);  // config space says it did not
+        Assert.True(r.Verified);
+        Assert.Equal(1, crash.Machine[Nic].Space.ResetCount);
+        Assert.Equal(PreinitReport.Restored, crash.Outcome(Nic).Outcome);
+        Assert.Empty(crash.Differences(Nic));
+    }
+
+    [Fact]
+    public void Pm_alone_is_reported_unverified_and_pm_is_never_used_unless_the_policy_lists_it()
+    {
+        var crash = Crash((Nic, ["pm"]));
+        crash.Preinit(Policy("""{"reset": "if-supported", "resetMethods": ["flr", "pm"]}"""), Options());
+        var d = crash.Outcome(Nic);
+        Assert.Equal(PreinitReport.Failed, d.Outcome);
+        Assert.False(d.Reset!.Verified);
+        Assert.Contains("reset not verified", d.Reason);
+        Assert.Empty(crash.Differences(Nic)); // restored all the same
+
+        var again = Crash((Nic, ["pm"]));
+        again.Preinit(Policy(NetworkAndStorage), Options());
+        Assert.Null(again.Outcome(Nic).Reset);
+        Assert.Contains("no allowed reset method offered (offered: pm; allowed: flr bus bridge", again.Outcome(Nic).Reason);
+    }
+
+    [Fact]
+    public void A_bus_reset_that_reports_an_error_but_worked_is_verified()
+    {
+        var crash = Crash((Nic, ["bus"]));
+        crash.Machine[Nic].ResetBehaviors["bus"] = ResetBehavior.ErrorButWorks;
+        crash.Preinit(Policy(NetworkAndStorage), Options());
+        var r = crash.Outcome(Nic).Reset!;
+        Assert.Equal(("bus", true), (r.Method, r.Verified));
+        Assert.Contains("Inappropriate ioctl", r.Status);
+        Assert.Equal(PreinitReport.Restored, crash.Outcome(Nic).Outcome);
+        Assert.Empty(crash.Differences(Nic));
+    }
+
+    [Fact]
+    public void A_failing_reset_is_reported_failed_and_the_device_is_still_restored()
+    {
+        var crash = Crash((Sas, ["flr"]));
+        crash.Machine[Sas].ResetBehaviors["flr"] = ResetBehavior.Fails;
+        crash.Preinit(Policy("""{"reset": [{"match": "class:01", "reset": "if-supported", "methods": ["flr"]}]}"""), Options());
+        var d = crash.Outcome(Sas);
+        Assert.Equal(PreinitReport.Failed, d.Outcome);
+        Assert.Contains("EIO", d.Reset!.Status);
+        Assert.False(d.Reset.Verified);
+        Assert.Equal(0, crash.Machine[Sas].Space.ResetCount);
+        Assert.Empty(crash.Differences(Sas));
+        Assert.False(crash.Machine[Sas].Space.DmaAllowed);
+    }
+
+    [Fact]
+    public void The_vga_console_and_never_devices_are_not_reset()
+    {
+        var crash = Crash((Vga, ["flr"]), (Audio, ["flr"]), (Nic, ["flr"]), (Sas, ["flr"]));
+        crash.Preinit(Policy("""
+            {"reset": [{"match": {"device": "1000:*"}, "reset": "never"},
+                       {"match": {"address": "0000:07:00.0"}, "reset": "never"},
+                       {"match": "class:01", "reset": "if-supported"}, {"match": {"class": "03"}, "reset": "if-supported"},
+                       {"match": {"class": "0x0403"}, "reset": "if-supported"}, {"match": {"class": "02"}, "reset": "if-supported"}]}
+            """), Options());
+        Assert.Equal(0, crash.Machine[Vga].Space.ResetCount);
+        Assert.Contains("VGA console", crash.Outcome(Vga).Reason);
+        Assert.Equal(0, crash.Machine[Sas].Space.ResetCount);   // "never" wins over the class rule
+        Assert.Contains("reset never", crash.Outcome(Sas).Reason);
+        Assert.Equal(0, crash.Machine[Nic].Space.ResetCount);
+        Assert.Equal(1, crash.Machine[Audio].Space.ResetCount);
+        Assert.All(new[] { Vga, Sas, Nic, Audio }, a => Assert.Empty(crash.Differences(a)));
+    }
+
+    [Fact]
+    public void Boot_vga_decides_which_device_is_the_console()
+    {
+        var crash = Crash((Vga, ["flr"]), (Audio, ["flr"]));
+        crash.Machine[Vga].BootVga = false; // a second VGA card: may be reset
+        crash.Machine[Audio].BootVga = true;
+        crash.Preinit(Policy("""{"reset": "if-supported"}"""), Options());
+        Assert.Equal(1, crash.Machine[Vga].Space.ResetCount);
+        Assert.Equal(0, crash.Machine[Audio].Space.ResetCount);
+    }
+
+    [Fact]
+    public void Without_flr_or_bus_the_parent_bridge_resets_the_secondary_bus_when_all_below_are_reset()
+    {
+        var crash = Crash((Vga, []), (Audio, []));
+        crash.Machine[Vga].BootVga = false;
+        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 6);
+        var sleeps = new List<TimeSpan>();
+        const string displayAndAudio = """{"reset": [{"match": "class:03", "reset": "if-supported"}, {"match": "class:0403", "reset": "if-supported"}]}""";
+        crash.Preinit(Policy(displayAndAudio), Options(sleeps));
+        foreach (var a in new[] { Vga, Audio })
+        {
+            var r = crash.Outcome(a).Reset!;
+            Assert.Equal(("bridge", true), (r.Method, r.Verified));
+            Assert.Contains("BAR0", r.Attempts[^1].Evidence);
+            Assert.Contains("Command", r.Attempts[^1].Evidence);
+            Assert.Empty(crash.Differences(a));
+        }
+        Assert.Contains("already done", crash.Outcome(Audio).Reset!.Status);
+        Assert.Equal(1, crash.Machine[Vga].Space.ResetCount); // one bus reset for both functions
+        Assert.Equal(1, crash.Machine[Audio].Space.ResetCount);
+        Assert.Equal(0, parent.Space.ResetCount);
+        Assert.False(parent.Space.SecondaryBusResetAsserted);
+        Assert.Equal([TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(100)], sleeps);
+
+        // One function below the bridge may not be reset: the bus reset would hit it, so it is not used.
+        var denied = Crash((Vga, []), (Audio, []));
+        denied.Machine[Vga].BootVga = false;
+        denied.Preinit(Policy(displayAndAudio.Replace("\"reset\": [", "\"resetDeny\": [\"0000:06:00.0\"], \"reset\": [")), Options());
+        Assert.Null(denied.Outcome(Audio).Reset);
+        Assert.Contains("0000:06:00.0 below", denied.Outcome(Audio).Reason);
+        Assert.Equal(0, denied.Machine[Audio].Space.ResetCount);
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        public long Ticks { get; set; }
+        public override long GetTimestamp() => Ticks;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public void Advance(TimeSpan t) => Ticks += t.Ticks;
+    }
+
+    [Fact]
+    public void The_deadline_covers_resets()
+    {
+        var crash = Crash((Nic, ["bus"]), (Sas, ["bus"]), (PciAddress.Parse("0000:08:00.0"), ["bus"]));
+        var clock = new ManualClock();
+        // Each bus reset takes 1 s, as on real hardware after the port's link-active timeout.
+        crash.Machine.ResetRequested = (_, _) => clock.Advance(TimeSpan.FromSeconds(1));
+        var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(1500), clock)) with { Sleep = clock.Advance };
+        crash.Preinit(Policy(NetworkAndStorage), options);
+        var resets = crash.Plan!.Steps.Where(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset).Select(s => s.Address).ToList();
+        Assert.Equal(3, resets.Count);
+        // Two resets start before 1.5 s; nothing starts after.
+        Assert.Equal(2, resets.Count(a => crash.Machine[a].Space.ResetCount == 1));
+        Assert.Contains(crash.Results, r => r.Outcome == StepOutcome.NotDone && r.Error == "deadline reached");
+        Assert.Contains(crash.Report!.Devices, d => d.Outcome == PreinitReport.Failed && d.Reason.Contains("deadline"));
+    }
+
+    private sealed class StuckReset(ManualResetEventSlim release) : IResetStep
+    {
+        public ResetOutcome Reset(IPciAccess access, PciAddress address, string method)
+        {
+            release.Wait(TimeSpan.FromSeconds(30)); // the kernel waiting for a device that keeps answering with retries
+            return new ResetOutcome(true, "late");
+        }
+    }
+
+    [Fact]
+    public void A_sysfs_reset_that_blocks_past_the_deadline_is_abandoned_and_the_function_left_alone()
+    {
+        var crash = Crash((Nic, ["flr"]));
+        using var release = new ManualResetEventSlim();
+        try
+        {
+            var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(200))) with { ResetStep = new StuckReset(release) };
+            var report = crash.Preinit(Policy(NetworkAndStorage), options);
+            var d = crash.Outcome(Nic);
+            Assert.Equal(PreinitReport.Failed, d.Outcome);
+            Assert.Contains("still resetting", d.Reset!.Status);
+            Assert.All(crash.Results.Where(r => r.Step.Address == Nic && r.Step.Kind != Preconfig.Preinit.Planning.StepKind.Reset && r.Step.Phase != Preconfig.Preinit.Planning.StepPhase.Quiesce),
+                r => Assert.Equal(StepOutcome.NotDone, r.Outcome));
+        }
+        finally { release.Set(); }
+    }
+
+    [Fact]
+    public void A_bridge_reset_waits_no_longer_than_the_deadline()
+    {
+        var crash = Crash((Vga, []), (Audio, []));
+        crash.Machine[Vga].BootVga = false;
+        var clock = new ManualClock();
+        var sleeps = new List<TimeSpan>();
+        var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(50), clock)) with { Sleep = t => { sleeps.Add(t); clock.Advance(t); } };
+        crash.Preinit(Policy("""{"reset": "if-supported"}"""), options);
+        Assert.True(sleeps.Sum(s => s.TotalMilliseconds) <= 50, string.Join(", ", sleeps));
+    }
+
+    public static TheoryData<string> Dumps() => SimulatedCrashTests.Dumps();
+
+    [Theory]
+    [MemberData(nameof(Dumps))]
+    public void A_crash_with_resets_everywhere_still_ends_in_firmware_state(string dump)
+    {
+        var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.Root, dump)).Dirty(seed: 9);
+        var report = crash.Preinit(Policy("""{"reset": "if-supported"}"""), Options());
+        Assert.All(report.Devices, d => Assert.Equal(PreinitReport.Restored, d.Outcome));
+        var problems = crash.Machine.Functions.SelectMany(f => crash.Differences(f.Address)).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)));
+        Assert.All(report.Devices.Where(d => d.Reset is { Verified: false }), d => Assert.Contains("not verifiable", d.Reason));
+        Assert.All(crash.Machine.Functions.Where(f => ConfigBytes.HeaderKind(crash.Firmware[f.Address]) == HeaderType.Normal),
+            f => Assert.False(f.Space.DmaAllowed));
+    }
+
+    [Fact]
+    public void The_report_carries_the_reset_per_device()
+    {
+        var crash = Crash((Nic, ["flr"]));
+        var report = crash.Preinit(Policy(NetworkAndStorage), Options());
+        using var doc = System.Text.Json.JsonDocument.Parse(report.ToJson());
+        var nic = doc.RootElement.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("address").GetString() == Nic.ToString());
+        var reset = nic.GetProperty("reset");
+        Assert.Equal("flr", reset.GetProperty("method").GetString());
+        Assert.True(reset.GetProperty("verified").GetBoolean());
+        Assert.True(reset.GetProperty("ms").GetDouble() >= 0);
+        Assert.Equal("flr", reset.GetProperty("attempts")[0].GetProperty("method").GetString());
+        // Devices without a reset keep exactly the contract's keys.
+        var other = doc.RootElement.GetProperty("devices").EnumerateArray().First(d => d.GetProperty("address").GetString() != Nic.ToString());
+        Assert.Equal(["address", "outcome", "reason", "writes", "verified"], other.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Theory]
+    [InlineData("""{"reset": [{"match": {"klass": "02"}, "reset": "if-supported"}]}""", "\"reset\"[0].match: unknown key \"klass\"")]
+    [InlineData("""{"reset": [{"match": {"class": "0x2"}, "reset": "if-supported"}]}""", "\"reset\"[0].match")]
+    [InlineData("""{"reset": [{"match": {"class": "02"}}]}""", "\"reset\"[0]: \"reset\" is required")]
+    [InlineData("""{"reset": [{"match": {"class": "02"}, "reset": "always"}]}""", "\"reset\"[0].reset")]
+    [InlineData("""{"reset": [{"match": {"device": "8086"}, "reset": "never"}]}""", "vendor:device")]
+    [InlineData("""{"resetMethods": ["flr", "warm"]}""", "unknown reset method \"warm\"")]
+    [InlineData("""{"reset": [{"match": "class:02", "reset": "never", "methods": ["hot"]}]}""", "\"reset\"[0].methods")]
+    [InlineData("""{"reset": 3}""", "\"reset\" is \"never\", \"if-supported\" or a list")]
+    public void Bad_reset_rules_are_named(string json, string expected)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ReplayPolicy.Parse(json, "p.json"));
+        Assert.Contains(expected, e.Message);
+        Assert.StartsWith("p.json", e.Message);
+    }
+
+    [Fact]
+    public void Sysfs_resets_write_the_temp_trees_reset_files_and_a_plain_file_is_not_verified()
+    {
+        using var tree = new SysfsTree();
+        var crash = Crash((Nic, ["flr", "bus"]));
+        SysfsTreeWriter.Write(crash.Machine, tree.FileSystem, tree.Root);
+        using var access = new SysfsPciAccess(tree.FileSystem, tree.Root);
+        var policy = Policy("""{"reset": [{"match": {"address": "0000:07:00.0"}, "reset": "if-supported", "methods": ["flr", "bus"]}]}""");
+        var matches = Preconfig.Preinit.Matching.DeviceMatcher.Match(crash.Snapshot, access, policy);
+        var plan = Preconfig.Preinit.Planning.ReplayPlanner.Build(matches, policy);
+        var results = ReplayApplier.Apply(plan, access, Options() with { Retries = 0 });
+        var reset = results.Single(r => r.Step.Kind == Preconfig.Preinit.Planning.StepKind.Reset);
+        Assert.Equal(Nic, reset.Step.Address);
+        // A plain file resets nothing: both methods were tried, each write landed in the tree, neither verified.
+        Assert.Equal(["flr", "bus"], reset.Reset!.Attempts.Select(a => a.Method));
+        Assert.All(reset.Reset.Attempts, a => Assert.Contains("reset=1: ok", a.Status));
+        Assert.Equal(StepOutcome.Failed, reset.Outcome);
+        Assert.Equal("1", tree.ReadAttribute(Nic, "reset"));
+        Assert.Equal("flr bus", tree.ReadAttribute(Nic, "reset_method").Trim()); // the list is put back
+        Assert.DoesNotContain("/sys/bus/pci", tree.Root);
+    }
+}
