@@ -28,6 +28,7 @@ inst() { install -D -m "$1" "$2" "$D$3"; echo "  $3"; }
 
 echo "install.sh: installing to ${D:-/} ($flavour)"
 inst 0755 "$repo/dist/preconfig" /usr/bin/preconfig
+[ -x "$repo/dist/initramfs/preconfig" ] && inst 0755 "$repo/dist/initramfs/preconfig" /usr/lib/preconfig/preconfig-initramfs
 inst 0755 "$here/lib/preconfig-boot" /usr/lib/preconfig/preconfig-boot
 inst 0755 "$here/kdump-tools/preconfig-kdump-initrd" /usr/lib/preconfig/preconfig-kdump-initrd
 inst 0644 "$here/systemd/preconfig.service" /lib/systemd/system/preconfig.service

@@ -34,7 +34,7 @@ cache=$("$here/fetch.sh" | tail -n 1) || fail_all "fetching qemu/kernel/kexec (t
 
 # The AOT binary the initramfs carries: rebuilt when any source is newer.
 if [ "${PRECONFIG_E2E_NO_BUILD:-0}" != 1 ]; then
-  if [ ! -x "$repo/dist/preconfig" ] || [ -n "$(find "$repo/src" "$repo/Directory.Build.props" "$repo/Directory.Packages.props" \( -name obj -o -name bin \) -prune -o -newer "$repo/dist/preconfig" -type f -print 2>/dev/null | head -n 1)" ]; then
+  if [ ! -x "$repo/dist/preconfig" ] || [ ! -x "$repo/dist/initramfs/preconfig" ] || [ -n "$(find "$repo/src" "$repo/Directory.Build.props" "$repo/Directory.Packages.props" \( -name obj -o -name bin \) -prune -o -newer "$repo/dist/preconfig" -type f -print 2>/dev/null | head -n 1)" ]; then
     "$repo/build.sh" >&2 || fail_all "./build.sh (Native AOT publish)"
   fi
 fi

@@ -11,6 +11,8 @@ repo=$(cd "$here/../.." && pwd)
 cache=$1; work=$2
 kver=$(cat "$cache/kernel/version")
 kmod="$cache/kernel/lib/modules/$kver/kernel"
+# What the packaging puts into an initramfs: the initramfs edition of the binary when ./build.sh made one.
+bin="$repo/dist/initramfs/preconfig"; [ -x "$bin" ] || bin="$repo/dist/preconfig"
 mkdir -p "$work"
 
 # Merged-/usr skeleton, busybox with its applet links, /dev/console for the kernel's first open.
@@ -44,7 +46,7 @@ run_hook() {
   cp "$repo/packaging/lib/preconfig-boot" "$work/boot-src/preconfig-boot"
   DESTDIR=$d verbose=n \
     PRECONFIG_HOOK_FUNCTIONS="$cache/itools/usr/share/initramfs-tools/hook-functions" \
-    PRECONFIG_SRC_BIN="$repo/dist/preconfig" PRECONFIG_SRC_BOOT="$work/boot-src/preconfig-boot" \
+    PRECONFIG_SRC_BIN="$bin" PRECONFIG_SRC_BOOT="$work/boot-src/preconfig-boot" \
     PRECONFIG_SRC_ETC="$work/no-etc" \
     sh "$repo/packaging/initramfs-tools/hooks/preconfig"
   cp "$repo/packaging/initramfs-tools/scripts/init-top/preconfig" "$d/scripts/init-top/preconfig"
@@ -76,7 +78,7 @@ pack "$work/hook-only" "$work/hook-only.gz"
 libs_bytes=$( { find "$work/hook-only/usr/lib/x86_64-linux-gnu" -type f -printf '%s\n' 2>/dev/null || true; } | awk '{s+=$1} END {print s+0}')
 rm -rf "$work/hook-only/usr/lib/x86_64-linux-gnu"   # libc, libm, ld.so: in every real initramfs already
 pack "$work/hook-only" "$work/hook-nolibs.gz"
-echo "E2E-SIZE preconfig_bytes=$(stat -c %s "$repo/dist/preconfig") scripts_bytes=$(find "$work/hook-only" -type f ! -path '*/usr/bin/preconfig' -printf '%s\n' | awk '{s+=$1} END {print s+0}') added_gz_bytes=$(stat -c %s "$work/hook-nolibs.gz") libc_libm_ld_bytes=$libs_bytes added_gz_with_libs_bytes=$(stat -c %s "$work/hook-only.gz")"
+echo "E2E-SIZE preconfig_bytes=$(stat -c %s "$bin") scripts_bytes=$(find "$work/hook-only" -type f ! -path '*/usr/bin/preconfig' -printf '%s\n' | awk '{s+=$1} END {print s+0}') added_gz_bytes=$(stat -c %s "$work/hook-nolibs.gz") libc_libm_ld_bytes=$libs_bytes added_gz_with_libs_bytes=$(stat -c %s "$work/hook-only.gz")"
 
 common "$work/capture"
 cp "$here/guest/capture-init" "$work/capture/init"

@@ -12,7 +12,12 @@ depends() {
 }
 
 install() {
-    inst_binary /usr/bin/preconfig
+    # The initramfs edition (capture, preinit, verify only) when installed, else the full binary.
+    if [ -x /usr/lib/preconfig/preconfig-initramfs ]; then
+        inst_binary /usr/lib/preconfig/preconfig-initramfs /usr/bin/preconfig
+    else
+        inst_binary /usr/bin/preconfig
+    fi
     inst_script /usr/lib/preconfig/preconfig-boot
     [ -f /etc/preconfig/policy.json ] && inst_simple /etc/preconfig/policy.json
     [ -f /etc/preconfig/initramfs.conf ] && inst_simple /etc/preconfig/initramfs.conf
