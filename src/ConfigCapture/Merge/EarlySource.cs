@@ -7,7 +7,8 @@ namespace Preconfig.ConfigCapture.Merge;
 /// The <c>early:FILE</c> source: a snapshot taken earlier in this boot (the production initramfs hook, before modules
 /// bind), read by the handoff store reader. Its records count as <see cref="Pristineness.Firmware"/> unless they say
 /// a driver was already bound then. A snapshot from another boot describes another firmware run: it is refused (with
-/// a warning), not merged.
+/// a warning), not merged. So is one that is missing or unreadable: the early snapshot only improves on the live
+/// sources beside it, and the daemon must start on a boot whose initramfs took none.
 /// </summary>
 public sealed class EarlySource(ISnapshotSource stored, string? currentBootId) : ISnapshotSource
 {
@@ -15,7 +16,19 @@ public sealed class EarlySource(ISnapshotSource stored, string? currentBootId) :
     public ISnapshotSource Stored { get; } = stored;
     public string Description => Stored.Description;
 
-    public SourceCapture Capture() => Relabel(Stored.Capture(), Description, currentBootId);
+    public SourceCapture Capture()
+    {
+        SourceCapture stored;
+        try
+        {
+            stored = Stored.Capture();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+        {
+            return new SourceCapture([], [$"{Description}: no usable early snapshot ({e.Message}); not used"], null);
+        }
+        return Relabel(stored, Description, currentBootId);
+    }
 
     public static SourceCapture Relabel(SourceCapture capture, string description, string? currentBootId)
     {

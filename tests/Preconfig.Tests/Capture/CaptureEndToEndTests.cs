@@ -67,6 +67,23 @@ public sealed class CaptureEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_or_damaged_early_snapshot_is_a_warning_and_the_live_bytes_are_captured()
+    {
+        string missing = Path.Combine(_dir.Path, "absent.pcfg");
+        string damaged = _dir.File("damaged.pcfg", "PCFG but not a blob");
+        foreach (string early in new[] { missing, damaged })
+        {
+            string blob = Path.Combine(_dir.Path, "h.pcfg");
+            var source = SnapshotSources.Open("early:" + early, Fs);
+            var capture = source.Capture();
+            Assert.Empty(capture.Devices);
+            Assert.Contains(capture.Warnings, w => w.Contains("early:" + early) && w.Contains("not used"));
+            Assert.Equal(0, CaptureCommand.Run(["early:" + early, "sysfs:" + _tree.Root], [blob], null, Fs));
+            Assert.Equal(_functions.Count, InputLoader.Load(blob, Fs).Snapshot.Devices.Count);
+        }
+    }
+
+    [Fact]
     public void A_capture_that_finds_no_function_writes_nothing()
     {
         string log = _dir.File("empty.log", "[    0.000000] Linux version 6.1\n");
