@@ -79,7 +79,7 @@ public sealed class DaemonSettingsTests : IDisposable
             Stores =
             [
                 new StoreStatus { Store = "file:/a", Ok = true, Result = "written", Bytes = 5120, LastWriteAt = DateTimeOffset.Parse("2026-11-21T06:00:01Z") },
-                new StoreStatus { Store = "devmem:/dev/mem@0x1000+64K", Ok = false, Result = "failed", Error = "permission denied" },
+                new StoreStatus { Store = "devmem:/tmp/region.bin@0x1000+64K", Ok = false, Result = "failed", Error = "permission denied" },
             ],
         };
         DaemonStatusFile.Write(fs, path, status);
@@ -92,7 +92,7 @@ public sealed class DaemonSettingsTests : IDisposable
         Assert.Contains("daemon: running, pid", text);
         Assert.Contains("last capture: 2026-11-21 06:00:01Z, 41 functions, 2 captures, sources sysfs", text);
         Assert.Contains("store file:/a: ok (written, 5120 bytes, last written 2026-11-21 06:00:01Z)", text);
-        Assert.Contains("store devmem:/dev/mem@0x1000+64K: FAILED (failed: permission denied)", text);
+        Assert.Contains("store devmem:/tmp/region.bin@0x1000+64K: FAILED (failed: permission denied)", text);
 
         back.Pid = int.MaxValue; // no such process: the daemon died without saying so
         Assert.Contains("running (but process is gone)", StatusText.Format(back, fs));

@@ -13,7 +13,7 @@ public class HandoffStoreTests
     [InlineData("x.pcfg", typeof(FileStore))]
     [InlineData("file:x.pcfg", typeof(FileStore))]
     [InlineData("initrd:x.cpio", typeof(InitrdStore))]
-    [InlineData("devmem:/dev/mem@0x7f000000+1M", typeof(DevMemStore))]
+    [InlineData("devmem:/tmp/region.bin@0x7f000000+1M", typeof(DevMemStore))]
     public void Parses_store_specs(string spec, Type type)
     {
         var store = HandoffStore.Parse(spec, Fs);
@@ -29,13 +29,13 @@ public class HandoffStoreTests
         Assert.Equal(4096, s.Offset);
         Assert.Equal(65536, s.Size);
         Assert.Equal(32768, s.SlotSize);
-        Assert.Equal(0x7f000000, ((DevMemStore)HandoffStore.Parse("devmem:/dev/mem@0x7f000000+0x100000", Fs)).Offset);
+        Assert.Equal(0x7f000000, ((DevMemStore)HandoffStore.Parse("devmem:/tmp/region.bin@0x7f000000+0x100000", Fs)).Offset);
     }
 
     [Theory]
-    [InlineData("devmem:/dev/mem", "PATH@OFFSET+SIZE")]
-    [InlineData("devmem:/dev/mem@zz+1M", "OFFSET 'zz'")]
-    [InlineData("devmem:/dev/mem@0+12", "SIZE 12")]
+    [InlineData("devmem:/tmp/region.bin", "PATH@OFFSET+SIZE")]
+    [InlineData("devmem:/tmp/region.bin@zz+1M", "OFFSET 'zz'")]
+    [InlineData("devmem:/tmp/region.bin@0+12", "SIZE 12")]
     [InlineData("file:", "no file name")]
     [InlineData("", "empty")]
     public void Bad_specs_say_what_is_wrong(string spec, string message)

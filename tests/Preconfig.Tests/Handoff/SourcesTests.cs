@@ -20,7 +20,7 @@ public class SourcesTests
     [InlineData("earlydump:kmsg", SourceKind.EarlyDump, "kmsg")]
     [InlineData("sim:m.json", SourceKind.Sim, "m.json")]
     [InlineData("early:/run/preconfig/early.pcfg", SourceKind.Early, "/run/preconfig/early.pcfg")]
-    [InlineData("devmem:/dev/mem@0x1000+1M", SourceKind.Store, "devmem:/dev/mem@0x1000+1M")]
+    [InlineData("devmem:/tmp/region.bin@0x1000+1M", SourceKind.Store, "devmem:/tmp/region.bin@0x1000+1M")]
     [InlineData("initrd:a.cpio", SourceKind.Store, "initrd:a.cpio")]
     [InlineData("some/file", SourceKind.Path, "some/file")]
     [InlineData("C:odd", SourceKind.Path, "C:odd")]
