@@ -59,9 +59,8 @@ public static class EarlydumpParser
     /// <summary>Parses numbered lines (a file's line numbers, or kmsg sequence numbers).</summary>
     public static EarlydumpLog Parse(IEnumerable<(int Line, string Text)> lines, string source)
     {
-        var devices = new List<EarlydumpDevice>();
-        var index = new Dictionary<PciAddress, int>();
         var problems = new List<DumpProblem>();
+        var devices = new DumpFunctionList<EarlydumpDevice>(source, problems);
         Pending? open = null;
 
         void Close(int line, string? why)
@@ -79,16 +78,7 @@ public static class EarlydumpParser
             bool truncated = p.Length < Header.StdConfigSize;
             var device = new EarlydumpDevice(p.Address, p.Bytes.AsSpan(0, truncated ? Header.Size : Header.StdConfigSize).ToArray(),
                 p.Line, p.Form, truncated);
-            if (index.TryGetValue(p.Address, out int at))
-            {
-                problems.Add(new DumpProblem(source, p.Line, $"{p.Address} is listed again (first at line {devices[at].Line}); the later one is kept"));
-                devices[at] = device;
-            }
-            else
-            {
-                index[p.Address] = devices.Count;
-                devices.Add(device);
-            }
+            devices.Add(p.Address, p.Line, device);
         }
 
         int last = 0;
@@ -125,8 +115,8 @@ public static class EarlydumpParser
             if (open.Length == Header.StdConfigSize) Close(lineNo, null);
         }
         Close(last, open is null ? null : $"{open.Address}: the log ends after {open.Length} of 256 bytes");
-        devices.Sort((a, b) => a.Address.CompareTo(b.Address));
-        return new EarlydumpLog(source, devices, problems);
+        devices.Items.Sort((a, b) => a.Address.CompareTo(b.Address));
+        return new EarlydumpLog(source, devices.Items, problems);
     }
 
     private sealed class Pending(PciAddress address, int line, EarlydumpForm form)

@@ -27,9 +27,8 @@ public static class LspciDumpReader
 
     public static LspciDump Read(Stream stream, string source)
     {
-        var functions = new List<LspciFunction>();
         var problems = new List<DumpProblem>();
-        var index = new Dictionary<PciAddress, int>();
+        var functions = new DumpFunctionList<LspciFunction>(source, problems);
         Builder? current = null;
         bool skipping = false; // inside a device whose address line was impossible: its rows are not ours to read
 
@@ -42,16 +41,7 @@ public static class LspciDumpReader
                 return;
             }
             var f = current.Build();
-            if (index.TryGetValue(f.Address, out int at))
-            {
-                problems.Add(new DumpProblem(source, f.Line, $"{f.Address} is listed again (first at line {functions[at].Line}); the later one is kept"));
-                functions[at] = f;
-            }
-            else
-            {
-                index[f.Address] = functions.Count;
-                functions.Add(f);
-            }
+            functions.Add(f.Address, f.Line, f);
             current = null;
         }
 
@@ -86,7 +76,7 @@ public static class LspciDumpReader
             // Any other line is a decoded -v line or commentary: ignored, as lspci ignores it.
         }
         Finish();
-        return new LspciDump(source, functions, problems);
+        return new LspciDump(source, functions.Items, problems);
     }
 
     private sealed class Builder(PciAddress address, int line)
