@@ -10,9 +10,7 @@ import argparse, os, re, resource, statistics, subprocess, sys, tempfile, time
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.normpath(os.path.join(here, "..", ".."))
-dumps = os.path.normpath(os.path.join(root, "..", "shared", "fixtures", "real-dumps", "pciutils-tests"))
-if not os.path.isdir(dumps):
-    dumps = "/work/shared/fixtures/real-dumps/pciutils-tests"
+dumps = os.path.join(root, "fixtures", "real-dumps", "pciutils-tests")
 
 def read_functions():
     funcs = []

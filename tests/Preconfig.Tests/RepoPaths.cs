@@ -5,8 +5,8 @@ internal static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The shared real dumps beside the repository (../shared/fixtures/real-dumps).</summary>
-    public static string SharedRealDumps => Path.Combine(Root, "..", "shared", "fixtures", "real-dumps");
+    /// <summary>The real dumps the repository carries (fixtures/real-dumps, sources in fixtures/SOURCES.md).</summary>
+    public static string RealDumps => Path.Combine(Root, "fixtures", "real-dumps");
 
     public static string Fixtures => Path.Combine(Root, "fixtures");
 

@@ -10,7 +10,7 @@ public static class EarlydumpLogs
     public enum Prefix { None, Dmesg, Journal }
 
     internal static LspciDump RealDump(string relative) =>
-        LspciDumpReader.ReadFile(Path.Combine(RepoPaths.SharedRealDumps, relative));
+        LspciDumpReader.ReadFile(Path.Combine(RepoPaths.RealDumps, relative));
 
     /// <summary>The device line and rows of one function (first 256 bytes), each line without a logger prefix.</summary>
     internal static IEnumerable<string> DeviceLines(LspciFunction f, EarlydumpForm form)

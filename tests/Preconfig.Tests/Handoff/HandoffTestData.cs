@@ -7,7 +7,7 @@ namespace Preconfig.Tests.Handoff;
 internal static class HandoffTestData
 {
     /// <summary>The real dumps the repository carries (fixtures/real-dumps).</summary>
-    public static string RealDumps => Path.Combine(RepoPaths.Fixtures, "real-dumps");
+    public static string RealDumps => RepoPaths.RealDumps;
 
     public static byte[] Config(Random rng, int length)
     {

@@ -14,9 +14,9 @@ internal static class InspectionTestData
 {
     /// <summary>Every text dump in the shared real-dumps folder (raw <c>*.config.bin</c> files are not lspci input).</summary>
     public static IEnumerable<string> DumpFiles() =>
-        Directory.EnumerateFiles(RepoPaths.SharedRealDumps, "*", SearchOption.AllDirectories)
+        Directory.EnumerateFiles(RepoPaths.RealDumps, "*", SearchOption.AllDirectories)
             .Where(f => !f.EndsWith(".md", StringComparison.Ordinal) && !f.EndsWith(".bin", StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(RepoPaths.SharedRealDumps, f))
+            .Select(f => Path.GetRelativePath(RepoPaths.RealDumps, f))
             .Order(StringComparer.Ordinal);
 
     public static TheoryData<string> Dumps()
@@ -26,7 +26,7 @@ internal static class InspectionTestData
         return data;
     }
 
-    public static string PathOf(string relative) => Path.Combine(RepoPaths.SharedRealDumps, relative);
+    public static string PathOf(string relative) => Path.Combine(RepoPaths.RealDumps, relative);
 
     /// <summary>A real dump through the same loader the verbs use.</summary>
     public static Snapshot Load(string relative)

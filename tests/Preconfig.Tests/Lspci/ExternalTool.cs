@@ -36,7 +36,7 @@ internal static class ExternalTool
 /// <summary>The real dumps kept in fixtures/real-dumps: every lspci-text file (the raw pcics .bin files aside).</summary>
 internal static class RealDumps
 {
-    public static string Folder => Path.Combine(RepoPaths.Fixtures, "real-dumps");
+    public static string Folder => RepoPaths.RealDumps;
 
     public static IEnumerable<string> All() =>
         Directory.EnumerateFiles(Folder, "*", SearchOption.AllDirectories)

@@ -36,7 +36,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
 
     private (SimulatedMachine Machine, LoadedSnapshot Snapshot) Dirtied()
     {
-        var machine = SimulatedMachine.FromDump(LspciDumpReader.ReadFile(Path.Combine(RepoPaths.SharedRealDumps, "pciutils-tests/tree-asus-p6t6")));
+        var machine = SimulatedMachine.FromDump(LspciDumpReader.ReadFile(Path.Combine(RepoPaths.RealDumps, "pciutils-tests/tree-asus-p6t6")));
         var snap = new LoadedSnapshot(AccessSnapshot.Capture(machine, "firmware"), "test-store", 7);
         KernelRun.Dirty(machine, 4);
         return (machine, snap);

@@ -9,7 +9,7 @@ namespace Preconfig.Tests.Preinit;
 public class FaultInjectionTests
 {
     private static SimulatedCrash Crash() =>
-        SimulatedCrash.FromDump(Path.Combine(RepoPaths.SharedRealDumps, "pciutils-tests/tree-asus-p6t6")).Dirty(seed: 5);
+        SimulatedCrash.FromDump(Path.Combine(RepoPaths.RealDumps, "pciutils-tests/tree-asus-p6t6")).Dirty(seed: 5);
 
     /// <summary>An endpoint whose Command register the dirty run changed (every endpoint: Bus Master went on).</summary>
     private static PciAddress Endpoint(SimulatedCrash crash, int skip = 0) =>

@@ -14,7 +14,7 @@ namespace Preconfig.Tests.Preinit;
 public class PlanAndPolicyTests
 {
     private static SimulatedCrash Crash(string dump = "pciutils-tests/tree-asus-p6t6") =>
-        SimulatedCrash.FromDump(Path.Combine(RepoPaths.SharedRealDumps, dump)).Dirty(seed: 11);
+        SimulatedCrash.FromDump(Path.Combine(RepoPaths.RealDumps, dump)).Dirty(seed: 11);
 
     private static bool IsEndpoint(SimulatedCrash c, PciAddress a) => ConfigBytes.HeaderKind(c.Firmware[a]) == HeaderType.Normal;
 
@@ -64,7 +64,7 @@ public class PlanAndPolicyTests
     public void LtrLatenciesComeBeforeDevCtl2()
     {
         // A device with LTR: DevCtl2 changed by "the kernel" and LTR latencies too.
-        var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.SharedRealDumps, "pciutils-tests/cap-l1-pm"));
+        var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.RealDumps, "pciutils-tests/cap-l1-pm"));
         var f = crash.Machine.Functions.FirstOrDefault(x => CapabilityWalker.Walk(crash.Firmware[x.Address]).Find(ExtendedCapabilityId.Ltr) is not null
             && CapabilityWalker.Walk(crash.Firmware[x.Address]).Find(CapabilityId.Express) is not null);
         Assert.NotNull(f);

@@ -21,7 +21,7 @@ public class ResetTests
 
     private static SimulatedCrash Crash(params (PciAddress Address, string[] Methods)[] offered)
     {
-        var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.SharedRealDumps, "pciutils-tests/tree-asus-p6t6")).Dirty(seed: 5);
+        var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.RealDumps, "pciutils-tests/tree-asus-p6t6")).Dirty(seed: 5);
         foreach (var f in crash.Machine.Functions) f.ResetMethods.Clear();
         foreach (var (a, methods) in offered) crash.Machine[a].ResetMethods.AddRange(methods);
         return crash;

@@ -20,7 +20,7 @@ public sealed class SetpciInteropTests() : TempDirectoryTest("preinit-setpci-")
 
     [Theory]
     [InlineData("fixtures/machines/demo.json")]
-    [InlineData("../shared/fixtures/real-dumps/pciutils-tests/cap-aer-root")]
+    [InlineData("fixtures/real-dumps/pciutils-tests/cap-aer-root")]
     public void SetpciRunningTheDryRunLeavesTheSameBytesAsPreinit(string input)
     {
         string path = Path.Combine(RepoPaths.Root, input);

@@ -117,21 +117,17 @@ internal sealed class SimulatedCrash
         return problems;
     }
 
-    /// <summary>Every dump the tests run the crash on: the shared real dumps and the project's fixtures.</summary>
+    /// <summary>Every dump the tests run the crash on: each lspci-text file under fixtures/ (the real dumps included), once.</summary>
     public static IEnumerable<string> AllDumps()
     {
-        foreach (var root in new[] { RepoPaths.SharedRealDumps, RepoPaths.Fixtures })
+        foreach (var file in Directory.EnumerateFiles(RepoPaths.Fixtures, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            if (!Directory.Exists(root)) continue;
-            foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                if (file.EndsWith(".md", StringComparison.Ordinal) || file.EndsWith(".bin", StringComparison.Ordinal)
-                    || file.EndsWith(".json", StringComparison.Ordinal)) continue;
-                LspciDump dump;
-                try { dump = LspciDumpReader.ReadFile(file); }
-                catch (FormatException) { continue; }
-                if (dump.Functions.Count > 0) yield return Path.GetRelativePath(RepoPaths.Root, file);
-            }
+            if (file.EndsWith(".md", StringComparison.Ordinal) || file.EndsWith(".bin", StringComparison.Ordinal)
+                || file.EndsWith(".json", StringComparison.Ordinal)) continue;
+            LspciDump dump;
+            try { dump = LspciDumpReader.ReadFile(file); }
+            catch (FormatException) { continue; }
+            if (dump.Functions.Count > 0) yield return Path.GetRelativePath(RepoPaths.Root, file);
         }
     }
 }
