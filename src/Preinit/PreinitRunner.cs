@@ -83,11 +83,10 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
         foreach (var w in loaded.Warnings ?? []) log.Warning($"store {loaded.Location}: {w}");
         log.Info($"snapshot from {loaded.Location} (sequence {loaded.Sequence}, captured {loaded.Snapshot.CapturedAt:u}, {loaded.Snapshot.Devices.Count} functions)");
 
-        // The capture kernel has little memory: give back what loading the blob used before reading the devices.
-        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        // The capture kernel has little memory: the initramfs edition caps the GC's gen0 budget (Preconfig.Cli.csproj,
+        // GCgen0size) so the heap stays small through every phase, without forced collections here.
         var target = o.Target();
         var matches = DeviceMatcher.Match(loaded.Snapshot, target, o.Policy);
-        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         var plan = ReplayPlanner.Build(matches, o.Policy);
         if (o.DryRun)
         {
