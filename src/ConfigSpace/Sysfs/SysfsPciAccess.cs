@@ -16,6 +16,7 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     private readonly bool _writable;
     private readonly Dictionary<PciAddress, SysfsConfigSpace> _open = [];
     private readonly Lock _lock = new();
+    private readonly SysfsPath _describePath = new(); // also DescribeDirect's lock
 
     /// <param name="writable">False opens every config read-only (inspection, tests against the real /sys).</param>
     public SysfsPciAccess(IFileSystem fileSystem, string root = SysfsConfigSpace.DefaultRoot, bool writable = true)
@@ -75,10 +76,15 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     /// <see cref="Describe"/> on the real file system: the same answers and errors with a third of the syscalls
     /// (<see cref="SysfsFile"/>: one readlink, one failed open per absent attribute, open/pread/close per present one).
     /// </summary>
-    [SkipLocalsInit] // the 4 KiB read buffer: zeroing it cost more than the parse
+    // SkipLocalsInit below: zeroing the 4 KiB read buffer cost more than the parse.
     private PciFunctionInfo DescribeDirect(string dir)
     {
-        var path = new SysfsPath().At(dir);
+        lock (_describePath) return DescribeDirect(_describePath.At(dir));
+    }
+
+    [SkipLocalsInit]
+    private static PciFunctionInfo DescribeDirect(SysfsPath path)
+    {
         Span<byte> text = stackalloc byte[4096];
         string? driver = SysfsFile.LinkName(path.Attribute("driver"u8));
 
