@@ -7,7 +7,8 @@
 # 2. RUNS times each, interleaved:
 #    - `preconfig capture --source sysfs:TREE --out file:BLOB` (dist/preconfig, and the initramfs edition);
 #    - `lspci -A linux-sysfs -O sysfs.path=TREE -xxxx` (also with -n, which skips the pci.ids name lookups);
-#    - the floor: a C loop doing open/pread/close of every function's config, nothing else (compiled here with cc);
+#    - the floors: a C loop doing open/pread/close of every function's config, nothing else, and the same loop also
+#      reading resource, reset_method and the driver link (what the snapshot keeps); compiled here with cc;
 # 3. syscalls per function of each (when strace is installed);
 # 4. checks the capture holds the same bytes as lspci prints, for every function;
 # 5. the same comparison, read-only, on this machine's real /sys/bus/pci.
@@ -45,28 +46,40 @@ done > "$work/machine.lspci"
 "$bin" sim sysfs "$work/machine.json" "$work/tree"
 functions=$(ls "$work/tree/devices" | wc -l)
 
-# The floor: what any capture of this tree must at least do.
+# The floors. "config": what any capture of this tree must at least do (open/pread/close of every config).
+# "attributes": the same C loop also reading what the snapshot keeps besides the bytes (resource, reset_method:
+# open/pread/close, a failed open where absent; driver: one readlink).
 cat > "$work/floor.c" <<'C'
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+static char buf[4096];
+static void attribute(const char *root, const char *fn, const char *name) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/devices/%s/%s", root, fn, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  pread(fd, buf, sizeof buf, 0);
+  close(fd);
+}
 int main(int argc, char **argv) {
-  char path[4096], buf[4096];
+  char path[4096];
+  int all = argc > 2 && strcmp(argv[2], "attributes") == 0;
   snprintf(path, sizeof path, "%s/devices", argv[1]);
   DIR *d = opendir(path);
   if (!d) { perror(path); return 2; }
-  long n = 0;
   for (struct dirent *e; (e = readdir(d));) {
     if (e->d_name[0] == '.') continue;
-    snprintf(path, sizeof path, "%s/devices/%s/config", argv[1], e->d_name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    if (pread(fd, buf, sizeof buf, 0) > 0) n++;
-    close(fd);
+    attribute(argv[1], e->d_name, "config");
+    if (!all) continue;
+    attribute(argv[1], e->d_name, "resource");
+    attribute(argv[1], e->d_name, "reset_method");
+    snprintf(path, sizeof path, "%s/devices/%s/driver", argv[1], e->d_name);
+    readlink(path, buf, sizeof buf);
   }
   closedir(d);
-  printf("%ld\n", n);
   return 0;
 }
 C
@@ -87,7 +100,7 @@ per_function() { local n=$1; shift
 compare() { # NAME ROOT LSPCI-ARGS...
   local name=$1 root=$2; shift 2
   local n; n=$(ls "$root/devices" | wc -l)
-  local ours=() initramfs=() peer=() peern=() floor=()
+  local ours=() initramfs=() peer=() peern=() floor=() floora=()
   "$bin" capture --source "sysfs:$root" --out "file:$work/warm.pcfg" >/dev/null 2>&1 || true  # page cache warm-up
   lspci "$@" -xxxx >/dev/null
   for ((i = 0; i < runs; i++)); do
@@ -96,16 +109,18 @@ compare() { # NAME ROOT LSPCI-ARGS...
     peer+=("$(us lspci "$@" -xxxx)")
     peern+=("$(us lspci "$@" -n -xxxx)")
     floor+=("$(us "$work/floor" "$root")")
+    floora+=("$(us "$work/floor" "$root" attributes)")
   done
-  local mo mi mp mn mf; mo=$(median "${ours[@]}"); mi=$(median "${initramfs[@]}"); mp=$(median "${peer[@]}")
-  mn=$(median "${peern[@]}"); mf=$(median "${floor[@]}")
+  local mo mi mp mn mf ma; mo=$(median "${ours[@]}"); mi=$(median "${initramfs[@]}"); mp=$(median "${peer[@]}")
+  mn=$(median "${peern[@]}"); mf=$(median "${floor[@]}"); ma=$(median "${floora[@]}")
   echo "$name: $n functions, median of $runs runs, interleaved (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  echo "  preconfig capture               $(ms "$mo")   lspci -xxxx / it: $(ratio "$mp" "$mo"), it / C floor: $(ratio "$mo" "$mf")"
-  echo "  preconfig capture (initramfs)   $(ms "$mi")   lspci -xxxx / it: $(ratio "$mp" "$mi"), it / C floor: $(ratio "$mi" "$mf")"
-  echo "  lspci -xxxx                     $(ms "$mp")"
-  echo "  lspci -n -xxxx                  $(ms "$mn")"
-  echo "  C floor (open/pread/close)      $(ms "$mf")"
-  echo "  syscalls per function: preconfig capture $(per_function "$n" "$bin" capture --source "sysfs:$root" --out "file:$work/sc.pcfg"), lspci -xxxx $(per_function "$n" lspci "$@" -xxxx), C floor $(per_function "$n" "$work/floor" "$root")"
+  echo "  preconfig capture                $(ms "$mo")   lspci -xxxx / it: $(ratio "$mp" "$mo"), it / C floor: $(ratio "$mo" "$mf")"
+  echo "  preconfig capture (initramfs)    $(ms "$mi")   lspci -xxxx / it: $(ratio "$mp" "$mi"), it / C floor: $(ratio "$mi" "$mf")"
+  echo "  lspci -xxxx                      $(ms "$mp")"
+  echo "  lspci -n -xxxx                   $(ms "$mn")"
+  echo "  C floor, config only             $(ms "$mf")"
+  echo "  C floor, config and attributes   $(ms "$ma")   preconfig capture / it: $(ratio "$mo" "$ma")"
+  echo "  syscalls per function: preconfig capture $(per_function "$n" "$bin" capture --source "sysfs:$root" --out "file:$work/sc.pcfg"), lspci -xxxx $(per_function "$n" lspci "$@" -xxxx), C floors $(per_function "$n" "$work/floor" "$root") and $(per_function "$n" "$work/floor" "$root" attributes)"
   lspci "$@" -xxxx > "$work/$name.lspci"
   dotnet run -c Release --project "$here/bench/Preconfig.Bench" -- capture-check "$work/$name.pcfg" "$work/$name.lspci" 2>&1 | grep -v 'warning NU1603'
 }
