@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.IO.Abstractions;
+using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -40,9 +41,21 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
             throw new DirectoryNotFoundException($"{devices}: no such directory (is {Root} a sysfs PCI root?)");
         var list = new List<PciAddress>();
         // Entries are symlinks to directories on a real sysfs, plain directories in a tree we wrote.
-        foreach (string entry in _fs.Directory.EnumerateFileSystemEntries(devices))
-            if (PciAddress.TryParse(_fs.Path.GetFileName(entry), out var address))
-                list.Add(address);
+        if (_fs is FileSystem)
+        {
+            // The names alone: no full path string per entry.
+            var names = new FileSystemEnumerable<PciAddress?>(devices,
+                (ref FileSystemEntry e) => PciAddress.TryParse(e.FileName, out var a) ? a : null,
+                new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false });
+            foreach (var address in names)
+                if (address is { } a) list.Add(a);
+        }
+        else
+        {
+            foreach (string entry in _fs.Directory.EnumerateFileSystemEntries(devices))
+                if (PciAddress.TryParse(_fs.Path.GetFileName(entry), out var address))
+                    list.Add(address);
+        }
         list.Sort();
         return list;
     }
