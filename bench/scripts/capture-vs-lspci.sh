@@ -9,7 +9,7 @@
 #    - `lspci -A linux-sysfs -O sysfs.path=TREE -xxxx` (also with -n, which skips the pci.ids name lookups);
 #    - the floors: a C loop doing open/pread/close of every function's config, nothing else, and the same loop also
 #      reading resource, reset_method and the driver link (what the snapshot keeps); compiled here with cc;
-# 3. syscalls per function of each (when strace is installed);
+# 3. syscalls per function of each (when strace is installed) and instructions of one run (when valgrind is);
 # 4. checks the capture holds the same bytes as lspci prints, for every function;
 # 5. the same comparison, read-only, on this machine's real /sys/bus/pci.
 # Reads only under the temp dir and /sys; never writes /sys.
@@ -97,6 +97,11 @@ per_function() { local n=$1; shift
   strace -f -c -o "$work/strace" "$@" >/dev/null 2>&1 || true
   awk -v n="$n" '$NF == "total" {printf "%.1f", $(NF-2) / n}' "$work/strace"; }
 
+# Instructions of one run (callgrind: the same on a busy machine), when valgrind is installed. The GC reserves
+# 256 GB up front unless told otherwise, which valgrind refuses.
+instructions() { command -v valgrind >/dev/null || { echo "-"; return; }
+  DOTNET_GCRegionRange=40000000 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | awk '/refs:/ {print $NF}'; }
+
 compare() { # NAME ROOT LSPCI-ARGS...
   local name=$1 root=$2; shift 2
   local n; n=$(ls "$root/devices" | wc -l)
@@ -121,6 +126,7 @@ compare() { # NAME ROOT LSPCI-ARGS...
   echo "  C floor, config only             $(ms "$mf")"
   echo "  C floor, config and attributes   $(ms "$ma")   preconfig capture / it: $(ratio "$mo" "$ma")"
   echo "  syscalls per function: preconfig capture $(per_function "$n" "$bin" capture --source "sysfs:$root" --out "file:$work/sc.pcfg"), lspci -xxxx $(per_function "$n" lspci "$@" -xxxx), C floors $(per_function "$n" "$work/floor" "$root") and $(per_function "$n" "$work/floor" "$root" attributes)"
+  echo "  instructions (callgrind): preconfig capture $(instructions "$bin" capture --source "sysfs:$root" --out "file:$work/sc.pcfg"), initramfs edition $(instructions "$small" capture --source "sysfs:$root" --out "file:$work/sc.pcfg"), lspci -xxxx $(instructions lspci "$@" -xxxx)"
   lspci "$@" -xxxx > "$work/$name.lspci"
   dotnet run -c Release --project "$here/bench/Preconfig.Bench" -- capture-check "$work/$name.pcfg" "$work/$name.lspci" 2>&1 | grep -v 'warning NU1603'
 }

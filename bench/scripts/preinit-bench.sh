@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # preinit cold start to done on 128 dirtied functions in a sysfs-shaped temp tree (the AOT binary, dist/preconfig),
 # against the same writes done by setpci with one process per device. Prints medians, the ratio, max RSS, binary size
-# and ldd, the start-up alone (verify of the same blob) and syscalls per function (strace, when installed).
+# and ldd, the start-up alone (verify of the same blob), syscalls per function (strace) and instructions (valgrind's
+# callgrind), the last two when installed.
 # Everything is written under a temp directory; nothing touches /sys.
 #   bench/scripts/preinit-bench.sh [RUNS]        (default 21 runs each)
 set -euo pipefail
@@ -84,6 +85,12 @@ syscalls() { command -v strace >/dev/null || { echo "-"; return; }
   rm -rf "$work/t"; cp -r "$work/dirty" "$work/t"
   strace -f -c -o "$work/strace" "$@" >/dev/null 2>&1 || true
   awk -v n="$n" '$NF == "total" {printf "%.1f", $(NF-2) / n}' "$work/strace"; }
+# Instructions of one run (callgrind: the same on a busy machine), when valgrind is installed.
+instructions() { command -v valgrind >/dev/null || { echo "-"; return; }
+  rm -rf "$work/t"; cp -r "$work/dirty" "$work/t"
+  DOTNET_GCRegionRange=40000000 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | awk '/refs:/ {print $NF}'; }
+ip=$(instructions "$bin" preinit --from "$work/handoff.pcfg" --target "sysfs:$work/t" --policy "$work/policy.json" --kmsg /dev/null)
+iv=$(instructions "$bin" verify "$work/handoff.pcfg")
 sp=$(syscalls "$bin" preinit --from "$work/handoff.pcfg" --target "sysfs:$work/t" --policy "$work/policy.json" --kmsg /dev/null)
 ss=$(syscalls sh "$work/peer.sh")
 
@@ -94,6 +101,7 @@ echo "setpci, one process per device:    median $(awk "BEGIN{printf \"%.1f\", $m
 echo "ratio setpci / preinit:            $(awk "BEGIN{printf \"%.1f\", $ms/$mp}")x"
 echo "start-up alone (verify the blob):  median $(awk "BEGIN{printf \"%.1f\", $mv/1000}") ms"
 echo "syscalls per function:             preinit $sp, setpci script $ss"
+echo "instructions (callgrind):          preinit $ip, start-up alone (verify) $iv"
 echo "preinit max RSS:                   $((rss / 1024)) MB ($rss KB)"
 echo "binary size:                       $(awk "BEGIN{printf \"%.2f\", $size/1048576}") MB"
 echo "ldd:"; ldd "$bin" | sed 's/^/  /'
