@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Preconfig.ConfigCapture.Sources;
@@ -20,6 +21,52 @@ namespace Preconfig.ConfigCapture.Sysfs;
 /// </summary>
 internal sealed class SysfsBulkReader(string root)
 {
+    private const int MaxThreads = 4, MinFunctionsPerThread = 64;
+
+    /// <summary>
+    /// Every listed function, in list order. With more than one CPU and enough functions, in contiguous parts on up
+    /// to <see cref="MaxThreads"/> threads: the reads are independent, and the kernel's path walks and attribute
+    /// reads, most of a capture, run on as many CPUs (a C loop doing this capture's syscalls on two threads takes 60%
+    /// of its time on one, on an idle 2-CPU machine). Only reads: nothing is written, so the order does not matter.
+    /// </summary>
+    public static FunctionRead[] ReadAll(string root, IReadOnlyList<PciAddress> addresses) =>
+        ReadAll(root, addresses, Math.Min(Math.Min(Environment.ProcessorCount, MaxThreads), addresses.Count / MinFunctionsPerThread));
+
+    /// <inheritdoc cref="ReadAll(string, IReadOnlyList{PciAddress})"/>
+    internal static FunctionRead[] ReadAll(string root, IReadOnlyList<PciAddress> addresses, int parts)
+    {
+        var results = new FunctionRead[addresses.Count];
+        if (parts <= 1)
+        {
+            ReadPart(root, addresses, results, 0, addresses.Count);
+            return results;
+        }
+        var threads = new Thread[parts - 1];
+        var failures = new Exception?[parts];
+        int size = (addresses.Count + parts - 1) / parts;
+        for (int p = 1; p < parts; p++)
+        {
+            int part = p, start = p * size, end = Math.Min(addresses.Count, start + size);
+            threads[p - 1] = new Thread(() =>
+            {
+                try { ReadPart(root, addresses, results, start, end); }
+                catch (Exception e) { failures[part] = e; }
+            }, maxStackSize: 256 * 1024) { IsBackground = true, Name = "sysfs capture" };
+            threads[p - 1].Start();
+        }
+        try { ReadPart(root, addresses, results, 0, Math.Min(size, addresses.Count)); }
+        catch (Exception e) { failures[0] = e; }
+        foreach (var t in threads) t.Join();
+        if (failures.FirstOrDefault(f => f is not null) is { } failure) ExceptionDispatchInfo.Throw(failure);
+        return results;
+    }
+
+    private static void ReadPart(string root, IReadOnlyList<PciAddress> addresses, FunctionRead[] results, int start, int end)
+    {
+        var reader = new SysfsBulkReader(root);
+        for (int i = start; i < end; i++) results[i] = reader.Read(addresses[i]);
+    }
+
     private readonly SysfsPath _path = new();
     private readonly byte[] _buffer = new byte[Header.ExtConfigSize];
 
