@@ -86,13 +86,21 @@ internal static unsafe partial class SysfsFile
     public static string? LinkName(ReadOnlySpan<byte> path)
     {
         Span<byte> target = stackalloc byte[512];
-        nint n;
-        fixed (byte* p = path)
-        fixed (byte* t = target)
-            n = readlink(p, t, target.Length);
+        nint n = ReadLink(path, target);
+        // A target that fills the buffer may have been cut: again with room for any path.
+        if (n == target.Length) n = ReadLink(path, target = new byte[PathMax]);
         if (n <= 0) return null;
         var text = target[..(int)n].TrimEnd((byte)'/');
         return Encoding.UTF8.GetString(text[(text.LastIndexOf((byte)'/') + 1)..]);
+    }
+
+    private const int PathMax = 4096;
+
+    private static nint ReadLink(ReadOnlySpan<byte> path, Span<byte> target)
+    {
+        fixed (byte* p = path)
+        fixed (byte* t = target)
+            return readlink(p, t, target.Length);
     }
 
     /// <summary>An IOException as .NET raises it for a failed syscall (HResult = errno; EACCES/EPERM as

@@ -70,6 +70,12 @@ public sealed class SysfsDirectPathTests : IDisposable
         }
         var nic = direct.Describe(Nic);
         Assert.Equal("e1000e", nic.Driver);
+        // A link target longer than the first buffer (512 bytes) still names the driver.
+        string deep = string.Concat(Enumerable.Repeat("../", 200)) + "drivers/nvme";
+        File.Delete(Path.Combine(_tree.DeviceDir(Nic), "driver"));
+        File.CreateSymbolicLink(Path.Combine(_tree.DeviceDir(Nic), "driver"), deep);
+        Assert.Equal("nvme", direct.Describe(Nic).Driver);
+        Assert.Equal(general.Describe(Nic).Driver, direct.Describe(Nic).Driver);
         Assert.Equal(["flr", "bus"], nic.ResetMethods);
         Assert.Equal([new BarResource(0, 0xfbd00000, 0xfbd1ffff, 0x40200), new BarResource(1, 0, 0, 0),
             new BarResource(3, 0xe000, 0xe07f, 0x40101), new BarResource(4, 1, 0, ulong.MaxValue)], nic.Resources);
