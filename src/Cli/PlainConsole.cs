@@ -7,7 +7,9 @@ namespace Preconfig.Cli;
 /// Standard output and error as plain file descriptors: each line leaves in one write(2). The runtime's Console
 /// sets up the terminal on its first write (a signal-handling thread, a pipe, six sigactions) and cuts long lines
 /// into 256-byte writes; the initramfs edition never reads the terminal and runs where a thread is a cost, so it
-/// writes through this instead (Program.cs). As the Console does, a reader that went away (EPIPE) is not an error.
+/// writes through this instead (Program.cs). As the Console does, a reader that went away (EPIPE) is not an error;
+/// unlike it, neither is a descriptor that was never open (EBADF: started with 1 or 2 closed): the runtime's Console
+/// throws there, and preinit --boot, whose every failure is logged to the console, then aborted.
 /// </summary>
 internal static partial class PlainConsole
 {
@@ -23,7 +25,7 @@ internal static partial class PlainConsole
     /// <summary>write(2) to a descriptor this process does not own (never closed here).</summary>
     internal sealed class FdWriteStream(int fd) : Stream
     {
-        private const int EINTR = 4, EAGAIN = 11, EPIPE = 32;
+        private const int EINTR = 4, EBADF = 9, EAGAIN = 11, EPIPE = 32;
         private const short POLLOUT = 4;
 
         public override unsafe void Write(ReadOnlySpan<byte> buffer)
@@ -37,7 +39,7 @@ internal static partial class PlainConsole
                     nint n = write(fd, p, left);
                     if (n >= 0) { p += n; left -= n; continue; }
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno == EPIPE) return;
+                    if (errno is EPIPE or EBADF) return;
                     if (errno == EINTR) continue;
                     if (errno == EAGAIN)
                     {

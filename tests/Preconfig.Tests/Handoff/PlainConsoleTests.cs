@@ -20,4 +20,11 @@ public sealed class PlainConsoleTests
         reader.Dispose();
         writer.WriteLine("nobody reads this"); // EPIPE: dropped, no exception
     }
+
+    [Fact]
+    public void A_descriptor_that_is_not_open_swallows_the_line()
+    {
+        // Above any descriptor limit, so never open (a closed low number could be reused by a parallel test).
+        PlainConsole.Writer(1 << 30).WriteLine("nowhere to go"); // EBADF: dropped, no exception
+    }
 }
