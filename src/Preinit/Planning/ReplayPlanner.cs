@@ -330,7 +330,7 @@ public static class ReplayPlanner
                 Phase = phase ?? (_target == QuiesceSteps ? StepPhase.Quiesce : offset < Header.Size ? StepPhase.Header : StepPhase.Capabilities),
                 Offset = offset, Width = width,
                 Value = value & mask, Mask = mask | rw1c, Check = mask, Expected = value & mask,
-                Register = register, Description = description, Force = force,
+                Register = SetpciNames.For(register, offset, width, ConfigBytes.HeaderKind(_snap)), Description = description, Force = force,
             };
             uint current = Read(offset, width);
             if (!force && !_afterReset && step.Satisfied(current)) return;
@@ -348,7 +348,7 @@ public static class ReplayPlanner
             {
                 Address = Address, Phase = StepPhase.ClearErrors, Kind = StepKind.ClearStatus,
                 Offset = offset, Width = width, Value = set, Mask = set, Check = set, Expected = 0,
-                Register = register, Description = description,
+                Register = SetpciNames.For(register, offset, width, ConfigBytes.HeaderKind(_snap)), Description = description,
             });
             Store(offset, width, Read(offset, width) & ~set);
         }
