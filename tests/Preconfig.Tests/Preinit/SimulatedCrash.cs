@@ -63,13 +63,19 @@ internal sealed class SimulatedCrash
     /// <summary>
     /// Every writable, non-write-1-to-clear bit equals firmware, except: an endpoint's Bus Master off and INTx Disable
     /// on (policy defaults), MSI and MSI-X Enable off; Status, Secondary Status, DevSta and AER status error bits
-    /// clear. Returns the differences found (empty when the function is back in firmware state).
+    /// clear; and what preinit leaves to the kernel whatever it finds (<see cref="LeftAlone"/>, its unconditional
+    /// entries). Returns the differences found (empty when the function is back in firmware state).
     /// </summary>
-    public List<string> Differences(PciAddress address, IntxPolicy intx = IntxPolicy.Disabled)
+    public List<string> Differences(PciAddress address, IntxPolicy intx = IntxPolicy.Disabled, ReplayPolicy? policy = null)
     {
         var fn = Machine[address];
         var now = fn.Space.Snapshot();
         var fw = Firmware[address];
+        policy ??= new ReplayPolicy { Intx = intx };
+        var skip = new byte[now.Length];     // bits preinit does not restore under this policy
+        foreach (var e in LeftAlone.For(fw, policy).Where(e => !e.Conditional))
+            for (int i = 0; i < e.Length && e.Offset + i < skip.Length; i++)
+                skip[e.Offset + i] |= e.Length <= 4 ? (byte)(e.Mask >> (8 * i)) : (byte)0xff;
         var exempt = new byte[now.Length];   // bits whose expected value is fixed below, not firmware's
         var expected = (byte[])fw.Clone();
         bool endpoint = ConfigBytes.HeaderKind(fw) == HeaderType.Normal;
@@ -95,7 +101,7 @@ internal sealed class SimulatedCrash
         for (int i = 0; i < now.Length; i++)
         {
             byte w = fn.Space.Masks.Writable[i];
-            byte check = (byte)(w | exempt[i]);
+            byte check = (byte)((w & ~skip[i]) | exempt[i]);
             if ((now[i] & check) != (expected[i] & check))
                 problems.Add($"{address} 0x{i:x3}: now 0x{now[i]:x2}, want 0x{expected[i]:x2} (bits 0x{check:x2})");
         }
