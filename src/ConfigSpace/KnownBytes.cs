@@ -35,8 +35,14 @@ public sealed class KnownBytes
     /// <summary>Marks [offset, offset+count) known (clipped to <see cref="Length"/>).</summary>
     public void Add(int offset, int count)
     {
-        long start = Math.Max(0, offset), end = Math.Min((long)offset + Math.Max(0, count), Length);
-        for (long i = start; i < end; i++) _bits[i >> 6] |= 1UL << (int)(i & 63);
+        int start = Math.Max(0, offset), end = (int)Math.Min((long)offset + Math.Max(0, count), Length);
+        while (start < end)
+        {
+            // A word at a time: a whole capture is 64 words, not 4096 bits.
+            int bit = start & 63, n = Math.Min(64 - bit, end - start);
+            _bits[start >> 6] |= (n == 64 ? ~0UL : ((1UL << n) - 1)) << bit;
+            start += n;
+        }
     }
 
     public bool IsKnown(int offset) => offset >= 0 && offset < Length && (_bits[offset >> 6] & (1UL << (offset & 63))) != 0;

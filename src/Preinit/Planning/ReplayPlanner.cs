@@ -86,6 +86,7 @@ public static class ReplayPlanner
     private static string? WhyNotQuiesced(DeviceMatch m, ReplayPolicy policy)
     {
         if (m.Present is not { Length: >= Header.Size } cfg) return null;
+        if (ConfigBytes.VendorId(cfg) == 0xffff) return "reads all ones: not quiesced";
         if (m.Info?.Driver is { Length: > 0 } driver) return $"driver bound: {driver}";
         if (ConfigBytes.HeaderKind(cfg) != HeaderType.Normal) return "a bridge: not quiesced (it forwards for the functions below it)";
         if (policy.IsDenied(DeviceIdentity.Of(m.Address, cfg), out string why)) return why;

@@ -1,8 +1,6 @@
-using System.CommandLine;
 using System.IO.Abstractions;
 using System.Text;
 using System.Text.Json;
-using Preconfig.Cli;
 using Preconfig.ConfigCapture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
@@ -23,12 +21,7 @@ namespace Preconfig.Tests.Preinit;
 /// </summary>
 public sealed class NoHarmTests() : TempDirectoryTest("preinit-noharm-")
 {
-    private static int Cli(params string[] args)
-    {
-        var root = new RootCommand("test");
-        foreach (var verb in Verbs.All()) root.Subcommands.Add(verb);
-        return CliRunner.Run(root, args);
-    }
+    private static int Cli(params string[] args) => PreinitVerbTests.Run(args);
 
     private static SimulatedCrash Crash(string dump, int seed = 3) =>
         SimulatedCrash.FromDump(Path.Combine(RepoPaths.RealDumps, dump)).Dirty(seed);
