@@ -24,6 +24,18 @@ public sealed class KnownBytes
         return k;
     }
 
+    /// <summary>No byte of a capture of <paramref name="length"/> bytes is known yet (<see cref="Add"/> marks them).</summary>
+    public static KnownBytes None(int length) => new(length);
+
+    /// <summary>The same known bytes for a capture of <paramref name="length"/> bytes (those at or past it dropped).</summary>
+    public KnownBytes Clip(int length)
+    {
+        var k = new KnownBytes(length);
+        _bits.CopyTo(k._bits, 0);
+        for (int i = k.Length; i < Header.ExtConfigSize; i++) k._bits[i >> 6] &= ~(1UL << (i & 63));
+        return k;
+    }
+
     /// <summary>The union of byte ranges, clipped to [0, <paramref name="length"/>); ranges may overlap or be empty.</summary>
     public static KnownBytes FromRanges(IEnumerable<(int Offset, int Length)> ranges, int length)
     {
@@ -80,4 +92,12 @@ public sealed class KnownBytes
 
     /// <summary>"0x70-0xff": a range as people read it.</summary>
     public static string Describe(int offset, int length) => length == 1 ? $"0x{offset:x}" : $"0x{offset:x}-0x{offset + length - 1:x}";
+
+    /// <summary>"0x68-0x6f, 0x80-0x8f": the unknown bytes as people read them (empty when every byte is known).</summary>
+    public string DescribeGaps()
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var (offset, length) in Gaps) sb.Append(sb.Length > 0 ? ", " : "").Append(Describe(offset, length));
+        return sb.ToString();
+    }
 }

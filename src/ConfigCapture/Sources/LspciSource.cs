@@ -30,8 +30,8 @@ public sealed class LspciSource(IFileSystem fs, string path, string? description
         }
         var warnings = dump.Problems.Select(p => p.ToString()).ToList();
         foreach (var f in dump.Functions)
-            if (f.Known.Gaps is { Count: > 0 } gaps)
-                warnings.Add(new DumpProblem(dump.Source, f.Line, $"{f.Address}: bytes {string.Join(", ", gaps.Select(g => KnownBytes.Describe(g.Offset, g.Length)))} " +
+            if (f.Known.DescribeGaps() is { Length: > 0 } gaps)
+                warnings.Add(new DumpProblem(dump.Source, f.Line, $"{f.Address}: bytes {gaps} " +
                     $"of its {f.Config.Length} are not in the dump (short or missing rows): unknown, never replayed").ToString());
         if (dump.Functions.Count == 0)
         {
@@ -43,10 +43,18 @@ public sealed class LspciSource(IFileSystem fs, string path, string? description
             Address = f.Address,
             Config = f.Config,
             // Only the bytes the dump's rows held: a short or missing row leaves a hole, and preinit never writes from it.
-            // (A device line with no row at all gets one empty range: no origin would mean "every byte captured".)
-            Origins = f.Known.Ranges.Count == 0 ? [new ConfigOrigin(0, 0, Description, Pristineness.Unknown)]
-                : [.. f.Known.Ranges.Select(r => new ConfigOrigin(r.Offset, r.Length, Description, Pristineness.Unknown))],
+            Origins = Origins(f.Known),
         });
         return new SourceCapture(Snapshot.Normalize(devices), warnings);
+    }
+
+    /// <summary>One origin per range of bytes the dump held; a device line with no row at all gets one empty range
+    /// (no origin would mean "every byte captured").</summary>
+    private List<ConfigOrigin> Origins(KnownBytes known)
+    {
+        var list = new List<ConfigOrigin>();
+        foreach (var (offset, length) in known.Ranges) list.Add(new ConfigOrigin(offset, length, Description, Pristineness.Unknown));
+        if (list.Count == 0) list.Add(new ConfigOrigin(0, 0, Description, Pristineness.Unknown));
+        return list;
     }
 }

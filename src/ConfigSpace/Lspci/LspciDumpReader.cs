@@ -83,7 +83,7 @@ public static class LspciDumpReader
     private sealed class Builder(PciAddress address, int line)
     {
         private readonly byte[] _data = CreateFilled();
-        private readonly KnownBytes _known = KnownBytes.FromRanges([], Header.ExtConfigSize);
+        private readonly KnownBytes _known = KnownBytes.None(Header.ExtConfigSize);
         private int _length;
 
         public PciAddress Address => address;
@@ -128,7 +128,7 @@ public static class LspciDumpReader
         public LspciFunction Build()
         {
             int size = _length <= 64 ? 64 : _length <= Header.StdConfigSize ? Header.StdConfigSize : Header.ExtConfigSize;
-            return new LspciFunction(address, _data.AsSpan(0, size).ToArray(), line, KnownBytes.FromRanges(_known.Ranges, size));
+            return new LspciFunction(address, _data.AsSpan(0, size).ToArray(), line, _known.Clip(size));
         }
     }
 

@@ -42,9 +42,13 @@ public sealed record DeviceMatch(PciAddress Address, MatchKind Kind, string Reas
 /// </summary>
 public static class CapturedBytes
 {
-    public static KnownBytes Of(DeviceRecord record) => record.Origins.Count == 0
-        ? KnownBytes.All(record.Config.Length)
-        : KnownBytes.FromRanges(record.Origins.Select(o => (o.Offset, o.Length)), record.Config.Length);
+    public static KnownBytes Of(DeviceRecord record)
+    {
+        if (record.Origins.Count == 0) return KnownBytes.All(record.Config.Length);
+        var known = KnownBytes.None(record.Config.Length);
+        foreach (var o in record.Origins) known.Add(o.Offset, o.Length);
+        return known;
+    }
 }
 
 /// <summary>

@@ -12,8 +12,11 @@ namespace Preconfig.Preinit.Planning;
 /// </summary>
 internal sealed class BusTopology
 {
+    private sealed record Bridge(PciAddress Address, List<PciAddress> Below);
+
     private readonly Dictionary<PciAddress, byte[]> _config = [];
-    private readonly Dictionary<(int Domain, int Bus), PciAddress> _bridgeOfBus = [];
+    // Keyed by the bus a bridge forwards to, as (domain, bus, 0.0).
+    private readonly Dictionary<PciAddress, Bridge> _bridgeOfBus = [];
     private readonly Dictionary<PciAddress, List<PciAddress>> _below = [];
 
     public static BusTopology Build(IReadOnlyList<DeviceMatch> matches)
@@ -30,8 +33,12 @@ internal sealed class BusTopology
             if (ConfigBytes.HeaderKind(cfg) != HeaderType.Bridge) continue;
             byte secondary = cfg[Type1.SecondaryBus], subordinate = cfg[Type1.SubordinateBus];
             if (secondary == 0 || subordinate < secondary) continue;
-            t._bridgeOfBus.TryAdd((address.Domain, secondary), address);
-            t._below[address] = [.. t._config.Keys.Where(o => o.Domain == address.Domain && o.Bus >= secondary && o.Bus <= subordinate).Order()];
+            var below = new List<PciAddress>();
+            foreach (var o in t._config.Keys)
+                if (o.Domain == address.Domain && o.Bus >= secondary && o.Bus <= subordinate) below.Add(o);
+            below.Sort();
+            t._below[address] = below;
+            t._bridgeOfBus.TryAdd(new PciAddress(address.Domain, secondary, 0, 0), new Bridge(address, below));
         }
         return t;
     }
@@ -39,10 +46,18 @@ internal sealed class BusTopology
     public byte[]? Config(PciAddress a) => _config.GetValueOrDefault(a);
 
     /// <summary>The bridge whose secondary bus the function is on, when that bridge is present.</summary>
-    public PciAddress? Parent(PciAddress a) => _bridgeOfBus.TryGetValue((a.Domain, a.Bus), out var p) ? p : null;
+    public PciAddress? Parent(PciAddress a) => _bridgeOfBus.TryGetValue(new PciAddress(a.Domain, a.Bus, 0, 0), out var b) ? b.Address : null;
 
     /// <summary>Every present function on the buses a bridge forwards to (its secondary through subordinate).</summary>
     public IReadOnlyList<PciAddress> Below(PciAddress bridge) => _below.TryGetValue(bridge, out var list) ? list : [];
 
-    public IEnumerable<PciAddress> Bridges => _below.Keys.Order();
+    public IEnumerable<PciAddress> Bridges
+    {
+        get
+        {
+            var list = new List<PciAddress>(_below.Keys);
+            list.Sort();
+            return list;
+        }
+    }
 }

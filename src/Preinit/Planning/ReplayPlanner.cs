@@ -43,7 +43,9 @@ public static class ReplayPlanner
         var planned = new Dictionary<PciAddress, DeviceSteps>();
         var quiesceOnly = new List<DeviceSteps>();
         var notQuiesced = new Dictionary<PciAddress, string>();
-        foreach (var m in matches.OrderBy(m => m.Address))
+        var ordered = new List<DeviceMatch>(matches);
+        ordered.Sort((a, b) => a.Address.CompareTo(b.Address));
+        foreach (var m in ordered)
         {
             if (m.Kind == MatchKind.Matched && m.Record is not null && m.Present is not null)
                 planned[m.Address] = DeviceSteps.Plan(m, policy, resets, bus, planned);
@@ -57,7 +59,10 @@ public static class ReplayPlanner
         var steps = new List<PlanStep>();
         // Stop every endpoint's DMA and interrupts before anything else, then resets, then restore bridges before
         // the endpoints below them.
-        foreach (var b in restored.Concat(quiesceOnly).OrderBy(b => b.Address)) steps.AddRange(b.QuiesceSteps);
+        var quiet = new List<DeviceSteps>(restored);
+        quiet.AddRange(quiesceOnly);
+        quiet.Sort((a, b) => a.Address.CompareTo(b.Address));
+        foreach (var b in quiet) steps.AddRange(b.QuiesceSteps);
         foreach (var b in restored) steps.AddRange(b.ResetSteps);
         foreach (var b in restored.Where(b => b.IsBridge)) steps.AddRange(b.RestoreSteps);
         foreach (var b in restored.Where(b => !b.IsBridge)) steps.AddRange(b.RestoreSteps);
@@ -104,7 +109,7 @@ public static class ReplayPlanner
         private readonly HeaderType _type;
         private readonly CapabilityWalker.Result _caps;
         private readonly List<string> _notes = [];
-        private readonly List<(string Register, int Offset, int Width)> _notCaptured = [];
+        private readonly List<string> _notCaptured = [];
         private bool _afterReset;
         private List<PlanStep> _target;
 
@@ -533,18 +538,19 @@ public static class ReplayPlanner
         {
             if (offset + width > _proj.Length) return; // not in the function as it is either
             string name = SetpciNames.For(register, offset, width, _type);
-            if (_notCaptured.Any(n => n.Register == name)) return;
-            _notCaptured.Add((name, offset, width));
-            var gaps = KnownBytes.FromRanges(_known.Ranges, Math.Max(_known.Length, offset + width));
-            var unknown = Enumerable.Range(offset, width).Where(i => !gaps.IsKnown(i)).ToList();
-            LeftOut.Add($"{name}: byte(s) {KnownBytes.Describe(unknown[0], unknown[^1] - unknown[0] + 1)} not captured");
+            if (_notCaptured.Contains(name)) return;
+            _notCaptured.Add(name);
+            int first = offset, last = offset + width - 1;
+            while (first < last && _known.IsKnown(first)) first++;
+            while (last > first && _known.IsKnown(last)) last--;
+            LeftOut.Add($"{name}: byte(s) {KnownBytes.Describe(first, last - first + 1)} not captured");
         }
 
         /// <summary>The notes, with one line for the registers left out because the capture did not hold them.</summary>
         public IReadOnlyList<string> FinishNotes()
         {
             if (_notCaptured.Count == 0) return _notes;
-            return [.. _notes, $"left out, not captured: {string.Join(", ", _notCaptured.Select(n => n.Register))}"];
+            return [.. _notes, $"left out, not captured: {string.Join(", ", _notCaptured)}"];
         }
 
         private void Restore(int offset, int width, uint mask, uint rw1c, string register, string description, bool force = false,
@@ -661,12 +667,14 @@ public static class ReplayPlanner
             {
                 changed = false;
                 foreach (var b in allowed.ToList())
-                {
-                    if (bus.Below(b).Where(a => MethodsOf(a).Count == 0).Select(a => (PciAddress?)a).FirstOrDefault() is not { } blocker) continue;
-                    allowed.Remove(b);
-                    bridgeWhy[b] = $"{blocker} below {b} is not being reset";
-                    changed = true;
-                }
+                    foreach (var a in bus.Below(b))
+                    {
+                        if (MethodsOf(a).Count > 0) continue;
+                        allowed.Remove(b);
+                        bridgeWhy[b] = $"{a} below {b} is not being reset";
+                        changed = true;
+                        break;
+                    }
             }
 
             foreach (var (a, w) in wanted)

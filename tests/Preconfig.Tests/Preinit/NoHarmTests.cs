@@ -98,6 +98,19 @@ public sealed class NoHarmTests() : TempDirectoryTest("preinit-noharm-")
     }
 
     [Fact]
+    public void With_no_store_given_at_all_boot_mode_still_quiesces()
+    {
+        var (_, run, _, cmdline, bound) = CorruptHandoff();
+        string kmsg = Path.Combine(Dir, "kmsg");
+        Assert.Equal(0, Cli("preinit", "--boot", "--target", $"sim:{run}", "--cmdline", cmdline,
+            "--vmcore", Path.Combine(Dir, "no-vmcore"), "--kmsg", kmsg));
+        var after = SimulatedMachine.Load(run);
+        Assert.All(after.Functions.Where(f => Endpoint(f.Space.Snapshot()) && f.Address != bound), f => Assert.False(f.Space.DmaAllowed));
+        Assert.True(after[bound].Space.DmaAllowed); // a driver's function is not ours
+        Assert.Contains("no --from store given: nothing restored; unbound endpoints are quiesced only", File.ReadAllText(kmsg));
+    }
+
+    [Fact]
     public void The_policy_can_turn_the_quiesce_of_unmatched_functions_off()
     {
         var (_, run, blob, cmdline, _) = CorruptHandoff();
