@@ -140,7 +140,7 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
             Deadline = new Deadline(o.Deadline, TimeProvider.System, startTimestamp),
             ResetStep = o.ResetStep,
             // One kernel-log line per function before its error status is cleared: the crash's evidence survives.
-            BeforeClearing = (address, found) => log.Notice($"{address} error status before clearing: {string.Join(' ', found)}"),
+            BeforeClearing = (address, found) => log.Info($"{address} error status before clearing: {string.Join(' ', found)}"),
         });
         var report = PreinitReport.Build(plan, results, clock.Elapsed);
         foreach (var d in report.Devices)

@@ -152,7 +152,8 @@ public static class ReplayApplier
                             evidence[step.Address] = read = Evidence(step.Address, space, clears[step.Address], options);
                         if (read.TryGetValue(step, out uint v)) before = v;
                     }
-                    result = DoWrite(step, space, options, mirror) with { Before = before };
+                    // The evidence was read just now: a bit latched since stays set (written as 0), a later run clears it.
+                    result = DoWrite(step, space, options, mirror, before) with { Before = before };
                     // A D-state change: the function must not be accessed again before the spec's delay.
                     if (result.Writes > 0 && step.Settle > TimeSpan.Zero) Settle(step.Settle, options);
                 }
@@ -198,10 +199,11 @@ public static class ReplayApplier
         return new StepResult(step, StepOutcome.Failed, 0, error, r);
     }
 
-    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, byte[]? mirror)
+    /// <param name="justRead">The register as read a moment ago (a clear step's evidence): not read again.</param>
+    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, byte[]? mirror, uint? justRead = null)
     {
         bool fresh = mirror is null || step.Kind == StepKind.ClearStatus || step.Offset + step.Width > mirror.Length;
-        uint current = fresh ? Read(space, step.Offset, step.Width) : Read(mirror!, step.Offset, step.Width);
+        uint current = justRead ?? (fresh ? Read(space, step.Offset, step.Width) : Read(mirror!, step.Offset, step.Width));
         if (fresh && IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, 0, "device gone: reads all ones");
         if (!step.Force && step.Satisfied(current)) return new StepResult(step, StepOutcome.AlreadySet, 0);
         // The same read-modify-write setpci does. For a clear step the other bits written back are read-only or

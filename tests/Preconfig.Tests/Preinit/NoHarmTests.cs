@@ -445,7 +445,7 @@ public sealed class NoHarmTests() : TempDirectoryTest("preinit-noharm-")
             }
             var line = Assert.Single(lines, l => l.Contains($"preconfig: {address} error status before clearing:"));
             Assert.Contains($"STATUS=0x{ConfigBytes.U16(was, Header.Status):x4}", line);
-            Assert.StartsWith("<5>", line);
+            Assert.StartsWith("<6>", line);
         }
         Assert.True(recorded >= 5, $"{recorded} functions with error status");
         Assert.Equal(recorded, lines.Count);
