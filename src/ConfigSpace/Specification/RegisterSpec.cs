@@ -73,25 +73,16 @@ public sealed record FieldCase(Condition? When, BitAttribute Attribute);
 /// A field of a register: bits <see cref="Low"/>..Low+Width-1, its attribute (which may depend on the function), the
 /// section of the specification that defines it, and what the table knows beyond the attribute.
 /// </summary>
-public sealed class FieldSpec
+public sealed class FieldSpec(int low, int width, string name, BitAttribute attribute, string citation)
 {
     private readonly List<FieldCase> _cases = [];
 
-    internal FieldSpec(int low, int width, string name, BitAttribute attribute, string citation)
-    {
-        Low = low;
-        Width = width;
-        Name = name;
-        Citation = citation;
-        Attribute = attribute;
-    }
-
-    public int Low { get; }
-    public int Width { get; }
-    public string Name { get; }
-    public string Citation { get; }
+    public int Low { get; } = low;
+    public int Width { get; } = width;
+    public string Name { get; } = name;
+    public string Citation { get; } = citation;
     /// <summary>The attribute when no <see cref="Cases"/> entry holds.</summary>
-    public BitAttribute Attribute { get; }
+    public BitAttribute Attribute { get; } = attribute;
     /// <summary>Alternatives tried in order before <see cref="Attribute"/>.</summary>
     public IReadOnlyList<FieldCase> Cases => _cases;
     /// <summary>The field's value after a reset, where the specification gives one other than 0.</summary>
@@ -142,22 +133,13 @@ public sealed record ImplementedBits(string Text, Func<RegisterContext, uint> Ma
 /// A register: offset within its structure, width in bytes, name (pciutils' header.h / lspci wording), its fields
 /// (bits no field names are RsvdP), and when it exists.
 /// </summary>
-public sealed class RegisterSpec
+public sealed class RegisterSpec(int offset, int width, string name, string citation, IReadOnlyList<FieldSpec> fields)
 {
-    internal RegisterSpec(int offset, int width, string name, string citation, IReadOnlyList<FieldSpec> fields)
-    {
-        Offset = offset;
-        Width = width;
-        Name = name;
-        Citation = citation;
-        Fields = fields;
-    }
-
-    public int Offset { get; }
-    public int Width { get; }
-    public string Name { get; }
-    public string Citation { get; }
-    public IReadOnlyList<FieldSpec> Fields { get; }
+    public int Offset { get; } = offset;
+    public int Width { get; } = width;
+    public string Name { get; } = name;
+    public string Citation { get; } = citation;
+    public IReadOnlyList<FieldSpec> Fields { get; } = fields;
     /// <summary>The register exists only where this holds (slot registers, root registers, a 64-bit MSI's upper address).</summary>
     public Condition? Present { get; private set; }
     /// <summary>Where this holds, every bit is reserved (link registers of a Root Complex Integrated Endpoint).</summary>
