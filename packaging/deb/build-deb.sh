@@ -21,6 +21,10 @@ install -D -m 0644 "$here/copyright" "$doc/copyright"
 sed "s/@VERSION@/$version/" "$here/changelog" | gzip -9n > "$doc/changelog.gz"
 chmod 0644 "$doc/changelog.gz"
 gzip -9n "$doc/install.md"
+install -D -m 0644 "$here/lintian-overrides" "$root/usr/share/lintian/overrides/preconfig"
+mkdir -p "$root/usr/share/man/man1"
+sed "s/@VERSION@/$version/" "$here/preconfig.1" | gzip -9n > "$root/usr/share/man/man1/preconfig.1.gz"
+chmod 0644 "$root/usr/share/man/man1/preconfig.1.gz"
 chmod -R go-w "$root"
 
 # The newest glibc symbol version the binaries use is the libc6 they need.

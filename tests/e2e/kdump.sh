@@ -11,6 +11,7 @@
 #   dma-preinit leftover DMA, preinit --boot (quiesce + restore): /proc/vmcore stable
 #   dma-reset   leftover DMA, preinit with a reset policy on the NIC behind a pcie-root-port: stable, driver receives
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
+#   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
 # Environment: PRECONFIG_E2E_CACHE (download cache), PRECONFIG_E2E_NO_BUILD=1 (use dist/preconfig as is),
 #   PRECONFIG_E2E_KEEP=1 (keep tests/e2e/work/*.log). Last line: "e2e: N passed, M failed"; exit 1 if any failed.
 set -uo pipefail
@@ -91,6 +92,7 @@ check_packaging() {
 
 run_scenario() {
   [ "$1" = packaging ] && { check_packaging; return; }
+  [ "$1" = distro ] && { "$here/distro/run.sh" "$cache" "$work"; return; }
   # Time limits leave room for a loaded 2-core machine (a run takes 15-40 s when idle, 3x that under load).
   local s=$1 log="$work/$s.log" port limit=180 append
   port=$(free_port)
