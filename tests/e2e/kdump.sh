@@ -18,7 +18,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work="$here/work"
-all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset)
+all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset distro)
 [ $# -gt 0 ] && scenarios=("$@") || scenarios=("${all[@]}")
 t_start=$(date +%s)
 passed=0; failed=0
@@ -80,7 +80,8 @@ check_packaging() {
       # Only complaints about our own unit files count (the host may lack kdump units).
       # (The binaries are not installed on this host: "is not executable" is expected.)
       out=$(cd "$root/lib/systemd/system" && systemd-analyze verify \
-            ./preconfig.service ./preconfig-kdump-reload.path ./preconfig-kdump-reload.service 2>&1 \
+            ./preconfig.service ./preconfig-kdump-reload.path ./preconfig-kdump-reload.service \
+            ./preconfig-kdump-record.service 2>&1 \
             | grep -E 'preconfig' | grep -v 'is not executable' || true)
       [ -z "$out" ] || problems="$problems systemd-analyze: $(echo "$out" | head -n 2 | tr '\n' ' ');"
     fi
