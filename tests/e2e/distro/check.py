@@ -119,7 +119,8 @@ need(int(places.get("kdump", 0)) >= 1, "the key is not in kdump-tools' initramfs
 need(places.get("production") == "0", "the key is in the production initramfs")
 need(int(places.get("hook_kdump", 0)) >= 1 and int(places.get("hook_production", 0)) >= 1,
      f"the hook is missing from an initramfs: {one('KEYPLACES')}")
-dirty = (one("CFG") or "")
+dirty = [c for c in recs.get("CFG", []) if c.startswith("dirty")]
+need(dirty and dirty[0].split()[2:4] == ["10", "5a"], f"the NIC was not dirtied (Cache Line Size 0x10, Interrupt Line 0x5a): {dirty}")
 need("CRASH" in recs, "the guest never crashed")
 
 # 3. The dump kdump-tools saved, and preconfig's report beside it.
