@@ -106,6 +106,9 @@ public static class ReplayPlanner
         private readonly byte[] _snap;
         private readonly KnownBytes _known;
         private readonly byte[] _proj;
+        // The function's layout and read-only fields (header type, capability list, PCI Express and MSI flags, BAR
+        // types): the captured bytes where captured, else as read now (matching showed both agree where both exist).
+        private readonly byte[] _layout;
         private readonly HeaderType _type;
         private readonly CapabilityWalker.Result _caps;
         private readonly List<string> _notes = [];
@@ -129,10 +132,11 @@ public static class ReplayPlanner
             _proj = (byte[])m.Present!.Clone();
             _snap = m.Record?.Config ?? [];
             _known = m.Known ?? KnownBytes.All(0);
-            // Layout and read-only fields come from the function as it is: matching has shown the captured layout is
-            // the start of the present one, and read-only bits are the hardware's.
-            _type = ConfigBytes.HeaderKind(_proj);
-            _caps = CapabilityWalker.Walk(_proj);
+            _layout = (byte[])m.Present.Clone();
+            for (int i = 0; i < Math.Min(_snap.Length, _layout.Length); i++)
+                if (_known.IsKnown(i)) _layout[i] = _snap[i];
+            _type = ConfigBytes.HeaderKind(_layout);
+            _caps = CapabilityWalker.Walk(_layout);
             IsBridge = _type != HeaderType.Normal;
             _target = QuiesceSteps;
         }
@@ -212,7 +216,7 @@ public static class ReplayPlanner
         private bool IsRootPortOrRcec() => PortType is PciExpressPortType.RootPort or PciExpressPortType.RootComplexEventCollector;
 
         private PciExpressPortType? PortType => _caps.Find(CapabilityId.Express) is { } exp
-            ? (PciExpressPortType)((ConfigBytes.U16(_proj, exp.Offset + PciExpress.Flags) & PciExpress.FlagsTypeMask) >> 4) : null;
+            ? (PciExpressPortType)((ConfigBytes.U16(_layout, exp.Offset + PciExpress.Flags) & PciExpress.FlagsTypeMask) >> 4) : null;
 
         private void PlanCapabilities(BusTopology bus, IReadOnlyDictionary<PciAddress, DeviceSteps> planned)
         {
@@ -371,7 +375,7 @@ public static class ReplayPlanner
 
         private void PlanExpress(int exp, BusTopology bus, IReadOnlyDictionary<PciAddress, DeviceSteps> planned)
         {
-            ushort flags = ConfigBytes.U16(_proj, exp + PciExpress.Flags);
+            ushort flags = ConfigBytes.U16(_layout, exp + PciExpress.Flags);
             int version = flags & PciExpress.FlagsVersionMask;
             var type = (PciExpressPortType)((flags & PciExpress.FlagsTypeMask) >> 4);
             bool slot = (flags & PciExpress.FlagsSlot) != 0;
@@ -380,7 +384,7 @@ public static class ReplayPlanner
             PlanDevCtl(exp, type, bus, planned);
             if (link)
             {
-                uint lnkCtlMask = 0x0fff & ~LeftAlone.LnkCtlNever;
+                uint lnkCtlMask = 0xffff & ~LeftAlone.LnkCtlNever;
                 if (_known.Covers(exp + PciExpress.LnkCtl, 2) && (ReadSnap(exp + PciExpress.LnkCtl, 2) & PciExpress.LnkCtlDisable) != 0)
                 {
                     _notes.Add("refused: snapshot LnkCtl has Link Disable set; the link is left up");
@@ -388,7 +392,7 @@ public static class ReplayPlanner
                 }
                 Restore(exp + PciExpress.LnkCtl, 2, lnkCtlMask, 0, "CAP_EXP+10.w", "PCIe LnkCtl");
             }
-            if (slot) Restore(exp + PciExpress.SltCtl, 2, 0x1fff, 0, "CAP_EXP+18.w", "PCIe SltCtl");
+            if (slot) Restore(exp + PciExpress.SltCtl, 2, 0x7fff, 0, "CAP_EXP+18.w", "PCIe SltCtl");
             if (type is PciExpressPortType.RootPort or PciExpressPortType.RootComplexEventCollector)
                 Restore(exp + PciExpress.RootCtl, 2, 0x001f, 0, "CAP_EXP+1c.w", "PCIe RootCtl");
             if (version < 2) return;
@@ -441,16 +445,20 @@ public static class ReplayPlanner
 
         private void PlanMsi(int msi)
         {
-            ushort flags = ConfigBytes.U16(_proj, msi + Msi.Flags);
+            ushort flags = ConfigBytes.U16(_layout, msi + Msi.Flags);
             bool is64 = (flags & Msi.Flags64Bit) != 0;
             Restore(msi + Msi.AddressLo, 4, 0xfffffffc, 0, "CAP_MSI+4.l", "MSI address");
             if (is64) Restore(msi + Msi.AddressHi, 4, 0xffffffff, 0, "CAP_MSI+8.l", "MSI address (high)");
             Restore(msi + (is64 ? Msi.Data64 : Msi.Data32), 2, 0xffff, 0, is64 ? "CAP_MSI+c.w" : "CAP_MSI+8.w", "MSI data");
+            bool extData = (flags & Msi.FlagsExtData) != 0;
+            if (extData)
+                Restore(msi + (is64 ? Msi.Data64 : Msi.Data32) + 2, 2, 0xffff, 0, is64 ? "CAP_MSI+e.w" : "CAP_MSI+a.w", "MSI extended data");
             if ((flags & Msi.FlagsMaskBit) != 0)
                 Restore(msi + (is64 ? Msi.Mask64 : Msi.Mask32), 4, 0xffffffff, 0, is64 ? "CAP_MSI+10.l" : "CAP_MSI+c.l", "MSI vector mask");
             if (Captured(msi + Msi.Flags, 2, "CAP_MSI+2.w") is not { } captured) return;
             if ((captured & Msi.FlagsEnable) != 0) _notes.Add("MSI enabled in the snapshot: left off (its driver enables it)");
-            Write(msi + Msi.Flags, 2, captured & Msi.FlagsQsize, Msi.FlagsQsize | Msi.FlagsEnable, 0, "CAP_MSI+2.w", "MSI control (enable off)");
+            uint control = Msi.FlagsQsize | (extData ? Msi.FlagsExtDataEnable : 0u);
+            Write(msi + Msi.Flags, 2, captured & control, control | Msi.FlagsEnable, 0, "CAP_MSI+2.w", "MSI control (enable off)");
         }
 
         private void PlanHeader()
@@ -466,9 +474,8 @@ public static class ReplayPlanner
                 }
                 if (!_known.Covers(reg.Offset, reg.Width)) { NotCaptured(reg.Name, reg.Offset, reg.Width); continue; }
                 uint mask = reg.Mask;
-                // A BAR's type bits are read-only: the present ones say memory or I/O.
                 if (reg.Role == RegisterRole.Bar && reg.Name.StartsWith("BASE_ADDRESS_", StringComparison.Ordinal) && !upperHalves.Contains(reg.Offset))
-                    mask = (ConfigBytes.U32(_proj, reg.Offset) & BaseAddress.SpaceIo) != 0 ? BaseAddress.IoMask : BaseAddress.MemMask;
+                    mask = (ConfigBytes.U32(_layout, reg.Offset) & BaseAddress.SpaceIo) != 0 ? BaseAddress.IoMask : BaseAddress.MemMask;
                 uint captured = ReadSnap(reg.Offset, reg.Width) & mask, present = Read(reg.Offset, reg.Width) & mask;
                 if (captured != present && !_policy.MoveResources)
                 {
@@ -493,7 +500,7 @@ public static class ReplayPlanner
             int count = _type switch { HeaderType.Normal => Type0.BarCount, HeaderType.Bridge => Type1.BarCount, _ => 0 };
             for (int i = 0; i < count; i++)
             {
-                uint low = ConfigBytes.U32(_proj, Type0.BaseAddress0 + 4 * i);
+                uint low = ConfigBytes.U32(_layout, Type0.BaseAddress0 + 4 * i);
                 if ((low & BaseAddress.SpaceIo) == 0 && (low & BaseAddress.MemTypeMask) == BaseAddress.MemType64 && i + 1 < count)
                     set.Add(Type0.BaseAddress0 + 4 * ++i);
             }
