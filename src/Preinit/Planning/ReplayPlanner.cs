@@ -561,7 +561,7 @@ public static class ReplayPlanner
         }
 
         private void Restore(int offset, int width, uint mask, uint rw1c, string register, string description, bool force = false,
-            StepPhase phase = StepPhase.Capabilities, TimeSpan settle = default)
+            StepPhase? phase = null, TimeSpan settle = default)
         {
             if (offset + width > _proj.Length) return;
             if (!_known.Covers(offset, width)) { NotCaptured(register, offset, width); return; }

@@ -334,6 +334,9 @@ public sealed class NoHarmTests() : TempDirectoryTest("preinit-noharm-")
         Assert.Equal(TimeSpan.FromMilliseconds(10), wait.Wait);
         Assert.Equal(pmcsr, wait.LastOffset); // right after the PM Control write, before the next access
         Assert.True(wait.Writes < fn2.Space.Writes.Count);
+        // The dry-run waits as well.
+        string script = SetpciScript.Render(again.Plan!);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(script, $@"setpci -s {nic} CAP_PM\+4\.w=0x0[0-9a-f]{{3}}:0x8103\nsleep 0.01\n"), script);
     }
 
     [Fact]
