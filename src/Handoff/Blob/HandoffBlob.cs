@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
-using Preconfig.Handoff.MessagePack;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Handoff.Blob;
@@ -220,7 +219,7 @@ public static class HandoffBlob
             var snapshot = SnapshotBody.Decode(body, compressed ? 0 : info.HeaderLength);
             return new DecodedBlob(info, snapshot, key is not null);
         }
-        catch (MessagePackFormatException e)
+        catch (BodyFormatException e)
         {
             string where = info.Compression != "none" ? $"decompressed body offset {e.Offset}" : $"body";
             throw new HandoffFormatException(info.Compression != "none" ? -1 : e.Offset,

@@ -1,6 +1,6 @@
 using System.Buffers;
 using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.MessagePack;
+using MessagePack;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Handoff;
@@ -52,6 +52,7 @@ public class SnapshotBodyTests
         var buffer = new ArrayBufferWriter<byte>();
         var w = new MessagePackWriter(buffer);
         body(ref w);
+        w.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -107,7 +108,7 @@ public class SnapshotBodyTests
             }
             if (kind == "trailing") w.WriteNil();
         });
-        var e = Assert.Throws<MessagePackFormatException>(() => SnapshotBody.Decode(body, baseOffset: 48));
+        var e = Assert.Throws<BodyFormatException>(() => SnapshotBody.Decode(body, baseOffset: 48));
         Assert.Contains(reason, e.Message);
         Assert.InRange(e.Offset, 48, 48 + body.Length);
     }
