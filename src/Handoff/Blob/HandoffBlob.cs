@@ -49,8 +49,11 @@ public static class HandoffBlob
     public const ushort FormatVersion = 1;
     public const int FixedHeaderLength = 48;
     public const int MacLength = 32;
-    /// <summary>Largest stored or decompressed body accepted: bounds what reading a blob allocates.</summary>
-    public const int MaxBodyLength = 64 << 20;
+    /// <summary>
+    /// Largest stored or decompressed body accepted: bounds what reading a blob allocates before the body is decoded
+    /// (the decoder's own limits are in <see cref="SnapshotBody"/>). A real body takes about 450 bytes per function.
+    /// </summary>
+    public const int MaxBodyLength = 32 << 20;
 
     private const int OffVersion = 8, OffHeaderLength = 10, OffFlags = 12, OffSequence = 16, OffBodyLength = 24,
         OffRawLength = 28, OffCrc = 32, OffReserved = 36, OffMac = FixedHeaderLength;
