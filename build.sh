@@ -5,8 +5,9 @@
 #                             initramfs (no Spectre.Console, Hosting or Serilog linked in: smaller and faster to start)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# Warnings are shown: a trim or AOT warning (IL2xxx/IL3xxx) means code that may break in the binary, and there is none.
 publish() {
-  dotnet publish "$here/src/Cli/Preconfig.Cli.csproj" -c Release -r linux-x64 --nologo -v q -clp:ErrorsOnly "$@"
+  dotnet publish "$here/src/Cli/Preconfig.Cli.csproj" -c Release -r linux-x64 --nologo -v q -clp:NoSummary "$@"
 }
 publish -o "$here/dist"
 publish -o "$here/dist/initramfs" -p:PreconfigEdition=initramfs
