@@ -428,7 +428,14 @@ public static class SnapshotBody
     /// </summary>
     private sealed class SharedStrings
     {
-        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _strings;
+        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _lookup; // finds a string by its chars
+
+        public SharedStrings()
+        {
+            _strings = new(StringComparer.Ordinal);
+            _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+        }
 
         public string Read(ref BodyReader r, int maxBytes, string what)
         {
@@ -436,8 +443,7 @@ public static class SnapshotBody
             var utf8 = r.ReadStringBytes(maxBytes, what);
             Span<char> chars = stackalloc char[utf8.Length];
             chars = chars[..Encoding.UTF8.GetChars(utf8, chars)];
-            var lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
-            if (lookup.TryGetValue(chars, out var known)) return known;
+            if (_lookup.TryGetValue(chars, out var known)) return known;
             if (_strings.Count >= MaxDistinctStrings)
                 throw r.Error(at, $"{what}: more than {MaxDistinctStrings} distinct driver, reset method and origin source strings");
             string s = new(chars);
