@@ -11,13 +11,14 @@
 #   dma-preinit leftover DMA, preinit --boot (quiesce + restore): /proc/vmcore stable
 #   dma-reset   leftover DMA, preinit with a reset policy on the NIC behind a pcie-root-port: stable, driver receives
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
+#   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
 # Environment: PRECONFIG_E2E_CACHE (download cache), PRECONFIG_E2E_NO_BUILD=1 (use dist/preconfig as is),
 #   PRECONFIG_E2E_KEEP=1 (keep tests/e2e/work/*.log). Last line: "e2e: N passed, M failed"; exit 1 if any failed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work="$here/work"
-all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset)
+all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset distro)
 [ $# -gt 0 ] && scenarios=("$@") || scenarios=("${all[@]}")
 t_start=$(date +%s)
 passed=0; failed=0
@@ -79,7 +80,8 @@ check_packaging() {
       # Only complaints about our own unit files count (the host may lack kdump units).
       # (The binaries are not installed on this host: "is not executable" is expected.)
       out=$(cd "$root/lib/systemd/system" && systemd-analyze verify \
-            ./preconfig.service ./preconfig-kdump-reload.path ./preconfig-kdump-reload.service 2>&1 \
+            ./preconfig.service ./preconfig-kdump-reload.path ./preconfig-kdump-reload.service \
+            ./preconfig-kdump-record.service 2>&1 \
             | grep -E 'preconfig' | grep -v 'is not executable' || true)
       [ -z "$out" ] || problems="$problems systemd-analyze: $(echo "$out" | head -n 2 | tr '\n' ' ');"
     fi
@@ -91,6 +93,7 @@ check_packaging() {
 
 run_scenario() {
   [ "$1" = packaging ] && { check_packaging; return; }
+  [ "$1" = distro ] && { "$here/distro/run.sh" "$cache" "$work"; return; }
   # Time limits leave room for a loaded 2-core machine (a run takes 15-40 s when idle, 3x that under load).
   local s=$1 log="$work/$s.log" port limit=180 append
   port=$(free_port)
