@@ -218,7 +218,7 @@ public static class ReplayPlanner
             Restore(exp + PciExpress.DevCtl, 2, devCtlMask, 0, "CAP_EXP+8.w", "PCIe DevCtl");
             if (link)
             {
-                uint lnkCtlMask = 0x0fdb; // not Retrain (an action) nor reserved bit 2
+                uint lnkCtlMask = 0xefdb; // not Retrain (an action) nor reserved bits 2 and 12
                 if ((ConfigBytes.U16(_snap, exp + PciExpress.LnkCtl) & PciExpress.LnkCtlDisable) != 0)
                 {
                     Notes.Add("refused: snapshot LnkCtl has Link Disable set; the link is left up");
@@ -226,7 +226,7 @@ public static class ReplayPlanner
                 }
                 Restore(exp + PciExpress.LnkCtl, 2, lnkCtlMask, 0, "CAP_EXP+10.w", "PCIe LnkCtl");
             }
-            if (slot) Restore(exp + PciExpress.SltCtl, 2, 0x1fff, 0, "CAP_EXP+18.w", "PCIe SltCtl");
+            if (slot) Restore(exp + PciExpress.SltCtl, 2, 0x7fff, 0, "CAP_EXP+18.w", "PCIe SltCtl");
             if (type is PciExpressPortType.RootPort or PciExpressPortType.RootComplexEventCollector)
                 Restore(exp + PciExpress.RootCtl, 2, 0x001f, 0, "CAP_EXP+1c.w", "PCIe RootCtl");
             if (version < 2) return;
@@ -242,10 +242,14 @@ public static class ReplayPlanner
             Restore(msi + Msi.AddressLo, 4, 0xfffffffc, 0, "CAP_MSI+4.l", "MSI address");
             if (is64) Restore(msi + Msi.AddressHi, 4, 0xffffffff, 0, "CAP_MSI+8.l", "MSI address (high)");
             Restore(msi + (is64 ? Msi.Data64 : Msi.Data32), 2, 0xffff, 0, is64 ? "CAP_MSI+c.w" : "CAP_MSI+8.w", "MSI data");
+            bool extData = (flags & Msi.FlagsExtData) != 0;
+            if (extData)
+                Restore(msi + (is64 ? Msi.Data64 : Msi.Data32) + 2, 2, 0xffff, 0, is64 ? "CAP_MSI+e.w" : "CAP_MSI+a.w", "MSI extended data");
             if ((flags & Msi.FlagsMaskBit) != 0)
                 Restore(msi + (is64 ? Msi.Mask64 : Msi.Mask32), 4, 0xffffffff, 0, is64 ? "CAP_MSI+10.l" : "CAP_MSI+c.l", "MSI vector mask");
             if ((flags & Msi.FlagsEnable) != 0) Notes.Add("MSI enabled in the snapshot: left off (its driver enables it)");
-            Write(msi + Msi.Flags, 2, flags & (uint)Msi.FlagsQsize, Msi.FlagsQsize | Msi.FlagsEnable, 0, "CAP_MSI+2.w", "MSI control (enable off)");
+            uint control = Msi.FlagsQsize | (extData ? Msi.FlagsExtDataEnable : 0u);
+            Write(msi + Msi.Flags, 2, flags & control, control | Msi.FlagsEnable, 0, "CAP_MSI+2.w", "MSI control (enable off)");
         }
 
         private void PlanHeader()
