@@ -4,7 +4,7 @@
 #
 # Usage: tests/e2e/kdump.sh [SCENARIO...]   (default: all)
 #   full        capture -> initrd: appendix -> dirty -> kexec -p -> panic -> preinit --boot -> restored, driver binds
-#   corrupt     damaged handoff: preinit logs and skips, the dump boot goes on
+#   corrupt     damaged handoff: preinit logs it, restores nothing, quiesces every unbound endpoint; the dump boot goes on
 #   normal      a normal boot: the hook takes the early snapshot, preinit --boot does nothing
 #   devmem      the devmem: store in a memmap= reserved range instead of the initrd appendix
 #   dma-none    leftover DMA, nothing done: /proc/vmcore changes between two reads (the problem is real)

@@ -35,15 +35,13 @@ public class DirtyEverythingCounterexampleTests
     }
 
     /// <summary>
-    /// Finding F1 (issue 11 area, not fixed here): a function the crash left in D3hot whose PMCSR has No_Soft_Reset
-    /// clear is soft-reset by today's PM control restore (D3hot to D0, PM 1.2 §3.2.4) after the plan was made against
-    /// the crash's values, so every register the plan did not rewrite comes back at its reset value: a root port loses
-    /// its bus numbers and windows, and the report still says "restored". Issue 11 drops the D-state change; when
-    /// that lands this test fails: then assert the bus numbers kept and the D-state left as the crash left it, and
-    /// empty <see cref="PolicyExceptions.NotDirtied"/>.
+    /// Finding F1, fixed by issue 11: a function the crash left in D3hot whose PMCSR has No_Soft_Reset clear used to be
+    /// soft-reset by the PM control restore (D3hot to D0, PM 1.2 §3.2.4) after the plan was made against the crash's
+    /// values, so a root port lost its bus numbers and windows while the report said "restored". preinit no longer
+    /// changes D-states (the kernel owns them): the port keeps its bus numbers and stays in D3hot as the crash left it.
     /// </summary>
     [Fact]
-    public void Finding_a_bridge_left_in_D3hot_loses_its_bus_numbers_to_the_pm_restore()
+    public void Finding_a_bridge_left_in_D3hot_keeps_its_bus_numbers_and_its_D_state()
     {
         const string dump = "fixtures/real-dumps/pciutils-tests/cap-exp-dev2";
         var a = PciAddress.Parse("0000:00:1c.0");
@@ -52,13 +50,15 @@ public class DirtyEverythingCounterexampleTests
         Assert.Equal(0, ConfigBytes.U16(fw, pmcsr) & PowerManagement.CtrlNoSoftReset);
         var crash = new SimulatedCrash(SimulatedMachine.FromDump(DirtyEverythingPropertyTests.Dump(dump)));
         KernelRun.Apply(crash.Machine, [new Dirt(a, pmcsr, 2, 3, PowerManagement.CtrlStateMask, DirtKind.Write, "PMCSR D3hot")]);
-        var report = crash.Preinit();
+        crash.Preinit();
 
         var now = crash.Machine[a].Space.Snapshot();
-        Assert.Equal(1, crash.Machine[a].Space.ResetCount);
-        Assert.Equal(0, now[Type1.SecondaryBus]);
-        Assert.NotEqual(0, fw[Type1.SecondaryBus]);
+        Assert.Equal(0, crash.Machine[a].Space.ResetCount);
+        Assert.Equal(fw[Type1.SecondaryBus], now[Type1.SecondaryBus]);
+        Assert.Equal(fw[Type1.SubordinateBus], now[Type1.SubordinateBus]);
+        Assert.Equal(3, ConfigBytes.U16(now, pmcsr) & PowerManagement.CtrlStateMask);
         Assert.Equal("restored", crash.Outcome(a).Outcome);
-        Assert.NotNull(report);
+        Assert.Contains("power state D3 now, D0 captured", crash.Outcome(a).Reason);
+        Assert.Empty(crash.Differences(a));
     }
 }

@@ -37,8 +37,8 @@ internal sealed class SimulatedCrash
 
     public static SimulatedCrash FromDump(string path) => new(SimulatedMachine.FromDump(LspciDumpReader.ReadFile(path)));
 
-    /// <summary>"The kernel ran" (<see cref="KernelRun"/>): every writable bit random, status latched, less what
-    /// <see cref="PolicyExceptions.NotDirtied"/> leaves out.</summary>
+    /// <summary>"The kernel ran" (<see cref="KernelRun"/>): every writable bit random, status latched (less what
+    /// <see cref="PolicyExceptions.NotDirtied"/> leaves out while a finding waits: nothing now).</summary>
     public SimulatedCrash Dirty(int seed = 1) => Dirty(KernelRun.Plan(Machine, seed));
 
     public SimulatedCrash Dirty(IEnumerable<Dirt> dirt)
@@ -70,9 +70,10 @@ internal sealed class SimulatedCrash
     public DeviceOutcome Outcome(PciAddress a) => Report!.Devices.Single(d => d.Address == a.ToString());
 
     /// <summary>
-    /// Every bit of the function equals firmware's, except what <see cref="PolicyExceptions.Rules"/> names for the
-    /// policy preinit ran with (Bus Master off and INTx Disable on for endpoints, MSI/MSI-X enables off, error status
-    /// cleared, ...). Returns the differences found (empty when the function is back in firmware state).
+    /// Every bit of the function equals firmware's, except what preinit leaves alone under the policy it ran with
+    /// (<see cref="PolicyExceptions.Expectation"/>: Bus Master off and INTx Disable on for endpoints, MSI/MSI-X enables
+    /// off, error status cleared, what the kernel owns as found, ...). Returns the differences found (empty when the
+    /// function is back in firmware state).
     /// </summary>
     public List<string> Differences(PciAddress address, IntxPolicy? intx = null)
     {
@@ -80,11 +81,14 @@ internal sealed class SimulatedCrash
         var now = fn.Space.Snapshot();
         var policy = intx is { } i ? new ReplayPolicy { Intx = i, BusMaster = Policy.BusMaster, ClearErrorStatus = Policy.ClearErrorStatus } : Policy;
         var crashed = Crashed.TryGetValue(address, out var c) ? c : now;
-        var (expected, check, why) = PolicyExceptions.Expectation(fn.Space.Masks.Attributes, Firmware[address], crashed, policy, fn.Space.ResetCount > 0);
+        var (expected, check, why, orCrashed) = PolicyExceptions.Expectation(fn.Space.Masks.Attributes, Firmware[address], crashed, policy, fn.Space.ResetCount > 0);
         var problems = new List<string>();
         for (int b = 0; b < now.Length; b++)
         {
-            if (((now[b] ^ expected[b]) & check[b]) == 0) continue;
+            // Bits restored only under a condition hold firmware's value or the crashed one, nothing else.
+            byte either = (byte)(orCrashed[b] & check[b]);
+            bool eitherOk = (now[b] & either) == (expected[b] & either) || (now[b] & either) == (crashed[b] & either);
+            if (((now[b] ^ expected[b]) & check[b] & ~either) == 0 && eitherOk) continue;
             var reg = fn.Space.Masks.Attributes.RegisterAt(b);
             string where = reg is null ? "" : $" {KernelRun.Name(reg)}";
             problems.Add($"{address} 0x{b:x3}{where}: now 0x{now[b]:x2}, want 0x{expected[b]:x2} (bits 0x{check[b] & (now[b] ^ expected[b]):x2}; firmware 0x{Firmware[address][b]:x2}, crashed 0x{crashed[b]:x2}{(why[b] is null ? "" : $"; rule: {why[b]}")})");
