@@ -16,27 +16,9 @@ command -v setpci >/dev/null || { echo "setpci (pciutils) is needed" >&2; exit 2
 work=$(mktemp -d /tmp/preinit-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# 128 functions: the bundled 16-function machine repeated in 8 PCI domains (0000..0007).
-/usr/bin/python3 - "$here/fixtures/machines/demo.json" "$work/fw.json" <<'PY'
-import json, sys
-src = json.load(open(sys.argv[1]))
-funcs = []
-for domain in range(8):
-    for f in src["functions"]:
-        g = dict(f)
-        g["address"] = "%04x" % domain + f["address"][4:]
-        funcs.append(g)
-src["functions"] = funcs
-src["description"] = "128 functions (demo machine x 8 domains)"
-json.dump(src, open(sys.argv[2], "w"))
-PY
-cp "$work/fw.json" "$work/run.json"
-"$full" capture --source "sim:$work/fw.json" --out "file:$work/handoff.pcfg" >/dev/null   # the firmware snapshot, as a blob
-"$full" sim dirty "$work/run.json" --seed 1 >/dev/null
-"$full" sim sysfs "$work/run.json" "$work/dirty" >/dev/null             # the crashed state, copied fresh for every run
+# The scene: 128 functions, their firmware snapshot as a blob, the crashed state as a sysfs tree (preinit-scene.sh).
+. "$here/bench/scripts/preinit-scene.sh"
 n=$(ls "$work/dirty/devices" | wc -l)
-# A plain file cannot model write-1-to-clear bits: no retries, so both sides do exactly the same writes.
-echo '{ "retries": 0 }' > "$work/policy.json"
 
 # The peer: the dry-run's commands, one setpci process per device (all of a device's writes in one invocation).
 "$full" preinit --from "$work/handoff.pcfg" --target "sysfs:$work/dirty" --dry-run > "$work/plan.sh"

@@ -34,6 +34,8 @@ public sealed class SysfsDirectPathTests : IDisposable
         public IDirectoryInfoFactory DirectoryInfo => _fs.DirectoryInfo;
         public IDriveInfoFactory DriveInfo => _fs.DriveInfo;
         public IFileSystemWatcherFactory FileSystemWatcher => _fs.FileSystemWatcher;
+        public IFileVersionInfoFactory FileVersionInfo => _fs.FileVersionInfo;
+        public IRandomAccess RandomAccess => _fs.RandomAccess;
     }
 
     private void AddDescribedDevices()
