@@ -10,10 +10,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 edition=${1:?usage: callgrind.sh full|initramfs ARGS...}; shift
 case "$edition" in
-  full) native="$here/src/Cli/bin/Release/net9.0/linux-x64/native" ;;
-  initramfs) native="$here/src/Cli/bin/initramfs/Release/net9.0/linux-x64/native" ;;
+  full) bin="$here/src/Cli/bin/Release" ;;
+  initramfs) bin="$here/src/Cli/bin/initramfs/Release" ;;
   *) echo "callgrind.sh: edition is full or initramfs, not '$edition'" >&2; exit 2 ;;
 esac
+# The newest build, whatever the target framework (bin/.../net*/linux-x64/native).
+native=$(ls -dt "$bin"/net*/linux-x64/native 2>/dev/null | head -n 1)
+native=${native:-$bin/linux-x64/native}
 [ -f "$native/preconfig.dbg" ] || { echo "callgrind.sh: no $native/preconfig.dbg (run ./build.sh)" >&2; exit 2; }
 command -v valgrind >/dev/null || "$here/scripts/install-deps.sh" valgrind
 work=$(mktemp -d /tmp/preconfig-callgrind-XXXXXX)
