@@ -17,7 +17,7 @@ internal sealed class CliUsageException(string message) : Exception(message);
 
 internal static class CliRunner
 {
-    public static int Run(RootCommand root, string[] args)
+    public static int Run(Command root, string[] args)
     {
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && !IsHelpRequest(args))
