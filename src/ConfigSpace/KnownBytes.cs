@@ -63,8 +63,34 @@ public sealed class KnownBytes
     public bool Covers(int offset, int width)
     {
         if (offset < 0 || width <= 0 || offset + width > Length) return false;
-        for (int i = offset; i < offset + width; i++) if (!IsKnown(i)) return false;
+        int end = offset + width;
+        while (offset < end)
+        {
+            // The bits of this word that fall in the range must all be set.
+            int bit = offset & 63, n = Math.Min(64 - bit, end - offset);
+            ulong mask = (n == 64 ? ~0UL : ((1UL << n) - 1)) << bit;
+            if ((_bits[offset >> 6] & mask) != mask) return false;
+            offset += n;
+        }
         return true;
+    }
+
+    /// <summary>
+    /// Copies the known bytes of <paramref name="from"/> over <paramref name="to"/> (as far as both reach), leaving the
+    /// others as they are: a whole word of 64 known bytes at a time, byte by byte only where known and unknown mix.
+    /// </summary>
+    public void CopyKnown(ReadOnlySpan<byte> from, Span<byte> to)
+    {
+        int length = Math.Min(Math.Min(from.Length, to.Length), Length);
+        for (int start = 0; start < length; start += 64)
+        {
+            ulong word = _bits[start >> 6];
+            int n = Math.Min(64, length - start);
+            if (word == ~0UL) from.Slice(start, n).CopyTo(to.Slice(start, n));
+            else if (word != 0)
+                for (int i = 0; i < n; i++)
+                    if ((word & (1UL << i)) != 0) to[start + i] = from[start + i];
+        }
     }
 
     /// <summary>Every byte of the capture is known.</summary>

@@ -118,7 +118,13 @@ public static class ReplayApplier
         foreach (var m in plan.Matches)
             if (m.Present is not null) mirrors[m.Address] = (byte[])m.Present.Clone();
         // Per function, the registers its clear steps will clear, and what they read just before the first clear.
-        var clears = plan.Steps.Where(s => s.Kind == StepKind.ClearStatus).GroupBy(s => s.Address).ToDictionary(g => g.Key, g => g.ToList());
+        var clears = new Dictionary<PciAddress, List<PlanStep>>();
+        foreach (var s in plan.Steps)
+        {
+            if (s.Kind != StepKind.ClearStatus) continue;
+            if (!clears.TryGetValue(s.Address, out var list)) clears[s.Address] = list = [];
+            list.Add(s);
+        }
         var evidence = new Dictionary<PciAddress, Dictionary<PlanStep, uint>>();
         foreach (var step in plan.Steps)
         {
@@ -184,8 +190,13 @@ public static class ReplayApplier
             try { read[s] = Read(space, s.Offset, s.Width); }
             catch (IOException) { }
         }
-        if (read.Count > 0)
-            options.BeforeClearing?.Invoke(address, [.. steps.Where(read.ContainsKey).Select(s => new ClearedRegister(s.Register, s.Offset, s.Width, read[s]))]);
+        if (read.Count > 0 && options.BeforeClearing is { } log)
+        {
+            var found = new List<ClearedRegister>(read.Count);
+            foreach (var s in steps)
+                if (read.TryGetValue(s, out uint value)) found.Add(new ClearedRegister(s.Register, s.Offset, s.Width, value));
+            log(address, found);
+        }
         return read;
     }
 
@@ -195,7 +206,9 @@ public static class ReplayApplier
     {
         var r = resets.Run(step);
         if (r.Verified || !r.Verifiable) return new StepResult(step, StepOutcome.Done, 0, null, r);
-        string error = "reset not verified: " + string.Join("; ", r.Attempts.Select(a => $"{a.Method}: {a.Status}, {a.Evidence}".TrimEnd(' ', ',')));
+        var attempts = new List<string>(r.Attempts.Count);
+        foreach (var a in r.Attempts) attempts.Add($"{a.Method}: {a.Status}, {a.Evidence}".TrimEnd(' ', ','));
+        string error = "reset not verified: " + string.Join("; ", attempts);
         return new StepResult(step, StepOutcome.Failed, 0, error, r);
     }
 
