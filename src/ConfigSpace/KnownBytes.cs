@@ -16,8 +16,19 @@ public sealed class KnownBytes
 
     private KnownBytes(int length) => Length = Math.Clamp(length, 0, Header.ExtConfigSize);
 
-    /// <summary>Every byte of a capture of <paramref name="length"/> bytes is known.</summary>
+    /// <summary>Every byte of a capture of <paramref name="length"/> bytes is known. Shared per length: nothing can
+    /// change it (<see cref="Add"/> marks bytes that are known already; <see cref="Clip"/> makes a new one).</summary>
     public static KnownBytes All(int length)
+    {
+        int clamped = Math.Clamp(length, 0, Header.ExtConfigSize);
+        if (clamped == Header.ExtConfigSize) return AllOf4096 ??= Whole(clamped);
+        if (clamped == Header.StdConfigSize) return AllOf256 ??= Whole(clamped);
+        return Whole(clamped);
+    }
+
+    private static KnownBytes? AllOf4096, AllOf256;
+
+    private static KnownBytes Whole(int length)
     {
         var k = new KnownBytes(length);
         k.Add(0, k.Length);

@@ -115,8 +115,13 @@ public static class ReplayApplier
         // What each device's registers read last: the bytes matching read, kept up to date by every read-back.
         var mirrors = new Dictionary<PciAddress, byte[]>();
         var resets = new VerifiedReset(access, options);
+        // Only as far as the function's last register a step touches (most steps are in the header or low
+        // capabilities; copying every 4 KiB space was a fifth of what a run allocated).
+        var reach = new Dictionary<PciAddress, int>();
+        foreach (var s in plan.Steps)
+            if (s.Kind != StepKind.Reset && s.Offset + s.Width > reach.GetValueOrDefault(s.Address)) reach[s.Address] = s.Offset + s.Width;
         foreach (var m in plan.Matches)
-            if (m.Present is not null) mirrors[m.Address] = (byte[])m.Present.Clone();
+            if (m.Present is not null && reach.TryGetValue(m.Address, out int end)) mirrors[m.Address] = m.Present[..Math.Min(end, m.Present.Length)];
         // Per function, the registers its clear steps will clear, and what they read just before the first clear.
         var clears = new Dictionary<PciAddress, List<PlanStep>>();
         foreach (var s in plan.Steps)

@@ -46,6 +46,8 @@ public static class CapturedBytes
     public static KnownBytes Of(DeviceRecord record)
     {
         if (record.Origins.Count == 0) return KnownBytes.All(record.Config.Length);
+        foreach (var o in record.Origins)
+            if (o.Offset <= 0 && (long)o.Offset + o.Length >= record.Config.Length) return KnownBytes.All(record.Config.Length);
         var known = KnownBytes.None(record.Config.Length);
         foreach (var o in record.Origins) known.Add(o.Offset, o.Length);
         return known;
