@@ -72,7 +72,7 @@ public sealed class SimulatedMachine : IPciAccess
 
     public bool Remove(PciAddress address) => _functions.Remove(address);
 
-    public IReadOnlyList<PciAddress> EnumerateFunctions() => [.. _functions.Keys];
+    public IReadOnlyList<PciAddress> EnumerateFunctions() => new List<PciAddress>(_functions.Keys);
 
     public IConfigSpace Open(PciAddress address) =>
         _functions.TryGetValue(address, out var f)
