@@ -114,7 +114,7 @@ run_scenario() {
     -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=05.0
     -netdev socket,id=n2,udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port -device e1000e,netdev=n2,bus=rp1)
   case "$s" in
-    matrix*) matrix_devices "$work" "$port"; initrd="$work/first-matrix.gz" ;;
+    matrix*) matrix_devices "$work" "$port" "$s"; initrd="$work/first-matrix.gz" ;;
     scsi-irq*) scsi_devices "$work"; initrd="$work/first-matrix.gz" ;;
   esac
   # IOMMU: QEMU's VT-d (created before the devices it translates for), interrupt remapping, and both kernels with it.
@@ -140,7 +140,10 @@ run_scenario() {
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   local checker="$here/check.py"
   case "$s" in matrix*) checker="$here/matrix/mxcheck.py" ;; scsi-irq*) checker="$here/matrix/lsicheck.py" ;; esac
-  /usr/bin/python3 "$checker" "$s" "$log" --wall "$wall" --qemu-rc "$rc" --qemu-out "$work/$s.qemu.out"
+  /usr/bin/python3 "$checker" "$s" "$log" --wall "$wall" --qemu-rc "$rc" --qemu-out "$work/$s.qemu.out"; rc=$?
+  # QEMU's probed write masks against the specification table (a report: QEMU's deviations are not ours to fail on).
+  case "$s" in matrix*) /usr/bin/python3 "$here/matrix/specmask.py" "$work" "$s" "$repo/dist/preconfig" ;; esac
+  return $rc
 }
 
 for s in "${scenarios[@]}"; do

@@ -171,7 +171,9 @@ for addr in sorted(fw_all):
     row = {"address": addr, "id": vid, "type": tname, "kind": kind, "bridge": is_bridge,
            "secondary": fw[0x19] if is_bridge else None, "subordinate": fw[0x1a] if is_bridge else None,
            "checked": 0, "dirtied": 0, "survived": 0, "mismatched": [], "explained": [], "resources": 0,
-           "device_specific_changed": []}
+           "device_specific_changed": [], "before": [], "after": [], "preinit": "absent",
+           "works_first": works.get("first", {}).get(addr, ("?", "")),
+           "works_capture": works.get("capture", {}).get(addr, ("?", ""))}
     # The probe must leave every writable bit as firmware had it; a read-only bit it moved is a side effect of
     # QEMU's emulation (noted, e.g. a link status bit recomputed on a Link Control write).
     need(addr in probe and "error" not in probe[addr], f"{addr}: not probed ({probe.get(addr)})")
@@ -293,6 +295,9 @@ need(not bad_first, "drivers did not work in the first kernel: " + ", ".join(bad
 need(not bad_cap, "drivers did not work after preinit: " + ", ".join(bad_cap))
 unknown = sorted({r["id"] for r in rows if r["kind"] == "unknown"})
 need(not unknown, f"functions not in devices.txt: {unknown}")
+if a.scenario.endswith("-iommu"):
+    need("Copied translation tables from previous kernel" in text, "the capture kernel did not take over the crashed "
+         "kernel's IOMMU translation tables (no 'DMAR: Copied translation tables from previous kernel')")
 h = dict(x.split("=", 1) for x in marks.get("HOOK", []) if "=" in x)
 need(h.get("rc") == "0", f"boot hook exit {h.get('rc')}")
 b4, aft = vm.get("before", {}), vm.get("after", {})
