@@ -3,8 +3,16 @@
 #   dist/preconfig            every verb (the command operators and the daemon use)
 #   dist/initramfs/preconfig  the initramfs edition: capture, preinit and verify only, for the production and kdump
 #                             initramfs (no Spectre.Console, Hosting or Serilog linked in: smaller and faster to start)
+# ./build.sh --deb also builds the Debian package dist/preconfig_<version>_amd64.deb (packaging/deb/build-deb.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+deb=no
+for a in "$@"; do
+  case "$a" in
+    --deb) deb=yes ;;
+    *) echo "build.sh: unknown argument $a (only --deb)" >&2; exit 2 ;;
+  esac
+done
 publish() {
   dotnet publish "$here/src/Cli/Preconfig.Cli.csproj" -c Release -r linux-x64 --nologo -v q -clp:ErrorsOnly "$@"
 }
@@ -13,3 +21,5 @@ publish -o "$here/dist/initramfs" -p:PreconfigEdition=initramfs
 rm -f "$here/dist/"*.dbg "$here/dist/"*.pdb "$here/dist/initramfs/"*.dbg "$here/dist/initramfs/"*.pdb
 echo "built $here/dist/preconfig ($(du -k "$here/dist/preconfig" | cut -f1) KiB)"
 echo "built $here/dist/initramfs/preconfig ($(du -k "$here/dist/initramfs/preconfig" | cut -f1) KiB)"
+[ "$deb" = yes ] && "$here/packaging/deb/build-deb.sh"
+exit 0

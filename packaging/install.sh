@@ -1,19 +1,22 @@
 #!/bin/sh
 # Installs preconfig on a Debian (initramfs-tools, kdump-tools) or dracut host. Run ./build.sh first.
-# Usage: packaging/install.sh [--destdir DIR] [--initramfs initramfs-tools|dracut|auto] [--activate]
-#   --destdir DIR  install under DIR (packaging, tests); nothing is activated then
+# Usage: packaging/install.sh [--destdir DIR] [--initramfs initramfs-tools|dracut|auto] [--activate] [--package]
+#   --destdir DIR  install under DIR (packaging, tests); nothing is activated and no key is made then
 #   --activate     also: systemctl daemon-reload/enable, rebuild the initramfs images, reload kdump
+#   --package      the Debian package's layout (packaging/deb/build-deb.sh): vendor drop-ins under /lib/systemd
+# Without --destdir it creates the handoff signing key /etc/preconfig/handoff.key (root-only) unless one exists.
 # See docs/install.md.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-destdir=""; flavour=auto; activate=no
+destdir=""; flavour=auto; activate=no; package=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --destdir) destdir=$2; shift 2 ;;
     --initramfs) flavour=$2; shift 2 ;;
     --activate) activate=yes; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    --package) package=yes; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -31,9 +34,12 @@ inst 0755 "$repo/dist/preconfig" /usr/bin/preconfig
 [ -x "$repo/dist/initramfs/preconfig" ] && inst 0755 "$repo/dist/initramfs/preconfig" /usr/lib/preconfig/preconfig-initramfs
 inst 0755 "$here/lib/preconfig-boot" /usr/lib/preconfig/preconfig-boot
 inst 0755 "$here/kdump-tools/preconfig-kdump-initrd" /usr/lib/preconfig/preconfig-kdump-initrd
+inst 0755 "$here/lib/preconfig-kdump-record" /usr/lib/preconfig/preconfig-kdump-record
+inst 0755 "$here/lib/preconfig-key" /usr/lib/preconfig/preconfig-key
 inst 0644 "$here/systemd/preconfig.service" /lib/systemd/system/preconfig.service
 inst 0644 "$here/systemd/preconfig-kdump-reload.path" /lib/systemd/system/preconfig-kdump-reload.path
 inst 0644 "$here/systemd/preconfig-kdump-reload.service" /lib/systemd/system/preconfig-kdump-reload.service
+inst 0644 "$here/systemd/preconfig-kdump-record.service" /lib/systemd/system/preconfig-kdump-record.service
 inst 0644 "$repo/docs/install.md" /usr/share/doc/preconfig/install.md
 if [ -e "$D/etc/preconfig/preconfig.json" ]; then
   echo "  /etc/preconfig/preconfig.json kept (the shipped example is /usr/share/preconfig/preconfig.json)"
@@ -45,19 +51,28 @@ case "$flavour" in
   initramfs-tools)
     inst 0755 "$here/initramfs-tools/hooks/preconfig" /usr/share/initramfs-tools/hooks/preconfig
     inst 0755 "$here/initramfs-tools/scripts/init-top/preconfig" /usr/share/initramfs-tools/scripts/init-top/preconfig
+    inst 0644 "$here/initramfs-tools/conf-hooks.d/preconfig" /usr/share/initramfs-tools/conf-hooks.d/preconfig
     if [ -n "$D" ] || [ -e /usr/sbin/kdump-config ]; then
-      inst 0644 "$here/systemd/kdump-tools.service.d/preconfig.conf" /etc/systemd/system/kdump-tools.service.d/preconfig.conf
+      # A package ships its drop-in under /lib (the administrator's /etc wins over it); a manual install uses /etc.
+      dropins=/etc/systemd/system; [ "$package" = yes ] && dropins=/lib/systemd/system
+      inst 0644 "$here/systemd/kdump-tools.service.d/preconfig.conf" "$dropins/kdump-tools.service.d/preconfig.conf"
       inst 0644 "$here/kdump-tools/kdump-tools.defaults" /usr/share/preconfig/kdump-tools.defaults
     fi ;;
   dracut)
     inst 0755 "$here/dracut/90preconfig/module-setup.sh" /usr/lib/dracut/modules.d/90preconfig/module-setup.sh
-    inst 0755 "$here/dracut/90preconfig/preconfig-pre-udev.sh" /usr/lib/dracut/modules.d/90preconfig/preconfig-pre-udev.sh ;;
+    inst 0755 "$here/dracut/90preconfig/preconfig-pre-udev.sh" /usr/lib/dracut/modules.d/90preconfig/preconfig-pre-udev.sh
+    # kdump-utils (mkdumprd, kdumpctl) runs /etc/kdump/post.d/* after the dump: the report goes beside the vmcore.
+    inst 0755 "$here/dracut/kdump-post.d/preconfig" /etc/kdump/post.d/preconfig ;;
   *) echo "install.sh: unknown initramfs flavour $flavour" >&2; exit 2 ;;
 esac
+
+# Signed by default: the daemon signs with this key, the kdump initramfs carries it (the hooks add it there only).
+[ -z "$D" ] && sh "$here/lib/preconfig-key" ensure /etc/preconfig/handoff.key
 
 if [ "$activate" = yes ] && [ -z "$D" ]; then
   systemctl daemon-reload
   systemctl enable preconfig.service preconfig-kdump-reload.path
+  [ "$flavour" = initramfs-tools ] && systemctl enable preconfig-kdump-record.service
   case "$flavour" in
     initramfs-tools)
       update-initramfs -u -k all

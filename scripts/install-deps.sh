@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, only when missing. Usage: scripts/install-deps.sh [extra packages...]
 set -euo pipefail
-wanted=(pciutils python3-msgpack cpio "$@")
+wanted=(pciutils python3-msgpack python3-prometheus-client cpio "$@")
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -46,28 +46,32 @@ public static class CapabilityWalker
         }
     }
 
-    public static Result Walk(ReadOnlySpan<byte> cfg)
+    /// <param name="known">When the capture has holes (a dump's missing rows): the walk stops with
+    /// <see cref="CapabilityChainProblem.NotCaptured"/> where it would read a byte that was not captured.</param>
+    public static Result Walk(ReadOnlySpan<byte> cfg, KnownBytes? known = null)
     {
         var caps = new List<Capability>();
-        var (stdProblem, stdAt) = WalkStandard(cfg, caps);
+        var (stdProblem, stdAt) = WalkStandard(cfg, caps, known);
         var ext = (CapabilityChainProblem.None, 0);
         bool express = caps.Exists(c => !c.Extended && c.Id == (ushort)CapabilityId.Express);
         if (express && cfg.Length > Header.StdConfigSize)
-            ext = WalkExtended(cfg, caps);
+            ext = WalkExtended(cfg, caps, known);
         return new Result(caps, stdProblem, stdAt, ext.Item1, ext.Item2);
     }
 
-    private static (CapabilityChainProblem, int) WalkStandard(ReadOnlySpan<byte> cfg, List<Capability> caps)
+    private static (CapabilityChainProblem, int) WalkStandard(ReadOnlySpan<byte> cfg, List<Capability> caps, KnownBytes? known)
     {
         if (cfg.Length < Header.Size) return (CapabilityChainProblem.None, 0);
+        if (known is not null && !known.Covers(Header.Status, 2)) return (CapabilityChainProblem.NotCaptured, Header.Status);
         if ((ConfigBytes.U16(cfg, Header.Status) & (ushort)Status.CapList) == 0) return (CapabilityChainProblem.None, 0);
         int listPointer = ConfigBytes.HeaderKind(cfg) == HeaderType.CardBus ? Type2.CapabilityList : Header.CapabilityList;
+        if (known is not null && !known.Covers(listPointer, 1)) return (CapabilityChainProblem.NotCaptured, listPointer);
         int where = cfg[listPointer] & ~3;
         Span<bool> seen = stackalloc bool[256];
         while (where != 0)
         {
             if (where < Header.Size) return (CapabilityChainProblem.PointerOutOfRange, where);
-            if (where + 4 > cfg.Length) return (CapabilityChainProblem.NotCaptured, where);
+            if (where + 4 > cfg.Length || (known is not null && !known.Covers(where, 2))) return (CapabilityChainProblem.NotCaptured, where);
             if (seen[where]) return (CapabilityChainProblem.Looped, where);
             seen[where] = true;
             byte id = cfg[where];
@@ -78,14 +82,14 @@ public static class CapabilityWalker
         return (CapabilityChainProblem.None, 0);
     }
 
-    private static (CapabilityChainProblem, int) WalkExtended(ReadOnlySpan<byte> cfg, List<Capability> caps)
+    private static (CapabilityChainProblem, int) WalkExtended(ReadOnlySpan<byte> cfg, List<Capability> caps, KnownBytes? known)
     {
         int where = Header.StdConfigSize;
         var seen = new bool[Header.ExtConfigSize];
         do
         {
             if (where < Header.StdConfigSize) return (CapabilityChainProblem.PointerOutOfRange, where);
-            if (where + 4 > cfg.Length) return (CapabilityChainProblem.NotCaptured, where);
+            if (where + 4 > cfg.Length || (known is not null && !known.Covers(where, 4))) return (CapabilityChainProblem.NotCaptured, where);
             uint header = ConfigBytes.U32(cfg, where);
             if (header == 0 || header == 0xffffffff) break;
             if (seen[where]) return (CapabilityChainProblem.Looped, where);

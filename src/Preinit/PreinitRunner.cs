@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Abstractions;
 using Preconfig.ConfigSpace;
+using Preconfig.Handoff.Blob;
 using Preconfig.Preinit.Apply;
 using Preconfig.Preinit.Environment;
 using Preconfig.Preinit.Loading;
@@ -32,6 +33,9 @@ public sealed record PreinitOptions
     public string SysfsRoot { get; init; } = "/sys/bus/pci";
     public string SetpciOptions { get; init; } = "";
     public IResetStep ResetStep { get; init; } = AccessResetStep.Instance;
+    /// <summary><c>--key</c>: blobs must be signed with this key. In boot mode without it, <see cref="EnvironmentPaths.Key"/>
+    /// is used when that file exists.</summary>
+    public string? KeyPath { get; init; }
 }
 
 /// <summary>What a run did. <see cref="Script"/> is the dry-run's setpci script.</summary>
@@ -72,22 +76,55 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
             log.Info($"capture kernel ({env.Evidence})");
         }
 
-        var (loaded, problems) = SnapshotLoader.LoadNewest(o.From, reader);
+        var (key, keyProblem) = Key(o);
+        var (loaded, problems) = keyProblem is null ? SnapshotLoader.LoadNewest(o.From, reader, key) : (null, []);
         foreach (var p in problems) log.Warning($"store {p}");
         if (loaded is null)
         {
-            string why = problems.Count == 0 ? "no --from store given" : "no valid snapshot in " + string.Join(", ", o.From);
-            log.Error($"{why}: nothing restored");
-            return new PreinitResult(o.Boot && !o.Strict ? 0 : 2, PreinitReport.Empty(clock.Elapsed), Problem: why);
+            // Nothing to restore from; leftover DMA and interrupts are stopped all the same (policy quiesceUnmatched).
+            string why = keyProblem ?? (o.From.Count == 0 ? "no --from store given" : "no valid snapshot in " + string.Join(", ", o.From));
+            log.Error($"{why}: nothing restored" + (o.Policy.QuiesceUnmatched ? "; unbound endpoints are quiesced only" : ""));
+            var bare = o.Target();
+            var unmatched = DeviceMatcher.WithoutSnapshot(bare, $"not restored: {why}");
+            var quiet = Replay(o, bare, unmatched, clock, startTimestamp);
+            return quiet with { ExitCode = o.Boot && !o.Strict ? 0 : 2, Problem = why };
         }
         foreach (var w in loaded.Warnings ?? []) log.Warning($"store {loaded.Location}: {w}");
-        log.Info($"snapshot from {loaded.Location} (sequence {loaded.Sequence}, captured {loaded.Snapshot.CapturedAt:u}, {loaded.Snapshot.Devices.Count} functions)");
+        log.Info($"snapshot from {loaded.Location} (sequence {loaded.Sequence}, captured {loaded.Snapshot.CapturedAt:u}, {loaded.Snapshot.Devices.Count} functions"
+            + (loaded.SignatureChecked ? ", signature checked)" : ")"));
 
         // The capture kernel has little memory: give back what loading the blob used before reading the devices.
         GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         var target = o.Target();
         var matches = DeviceMatcher.Match(loaded.Snapshot, target, o.Policy);
         GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        return Replay(o, target, matches, clock, startTimestamp);
+    }
+
+    /// <summary>
+    /// The key blobs must be signed with: <c>--key</c>, else in boot mode the initramfs key when that file exists.
+    /// A key that is named (or present) but cannot be read refuses every handoff: a forged blob must not get through
+    /// because the key went missing.
+    /// </summary>
+    private (HandoffKey? Key, string? Problem) Key(PreinitOptions o)
+    {
+        string? path = o.KeyPath ?? (o.Boot && fs.File.Exists(o.Paths.Key) ? o.Paths.Key : null);
+        if (path is null) return (null, null);
+        try
+        {
+            var key = HandoffKey.Load(fs, path);
+            log.Info($"handoff must be signed with the key {path}");
+            return (key, null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return (null, $"key {path} unusable ({e.Message}): every handoff refused");
+        }
+    }
+
+    /// <summary>Plan, then print the plan (dry-run) or apply it; report.</summary>
+    private PreinitResult Replay(PreinitOptions o, IPciAccess target, IReadOnlyList<DeviceMatch> matches, Stopwatch clock, long startTimestamp)
+    {
         var plan = ReplayPlanner.Build(matches, o.Policy);
         if (o.DryRun)
         {
@@ -102,6 +139,8 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
             RetryDelay = o.RetryDelay,
             Deadline = new Deadline(o.Deadline, TimeProvider.System, startTimestamp),
             ResetStep = o.ResetStep,
+            // One kernel-log line per function before its error status is cleared: the crash's evidence survives.
+            BeforeClearing = (address, found) => log.Info($"{address} error status before clearing: {string.Join(' ', found)}"),
         });
         var report = PreinitReport.Build(plan, results, clock.Elapsed);
         foreach (var d in report.Devices)

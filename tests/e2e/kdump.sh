@@ -4,26 +4,29 @@
 #
 # Usage: tests/e2e/kdump.sh [SCENARIO...]   (default: all)
 #   full        capture -> initrd: appendix -> dirty -> kexec -p -> panic -> preinit --boot -> restored, driver binds
-#   corrupt     damaged handoff: preinit logs and skips, the dump boot goes on
+#   corrupt     damaged handoff: preinit logs it, restores nothing, quiesces every unbound endpoint; the dump boot goes on
 #   normal      a normal boot: the hook takes the early snapshot, preinit --boot does nothing
 #   devmem      the devmem: store in a memmap= reserved range instead of the initrd appendix
 #   dma-none    leftover DMA, nothing done: /proc/vmcore changes between two reads (the problem is real)
 #   dma-preinit leftover DMA, preinit --boot (quiesce + restore): /proc/vmcore stable
 #   dma-reset   leftover DMA, preinit with a reset policy on the NIC behind a pcie-root-port: stable, driver receives
 #   dma-none-iommu, dma-preinit-iommu  the same two with -device intel-iommu and intel_iommu=on in both kernels
-#   matrix, matrix-iommu  the device matrix (tests/e2e/matrix/README.md): 18 device types, every writable config
-#               bit probed and dirtied, crash, every register compared after preinit, every driver must work
-#   scsi-irq-none  an lsi53c895a left with its interrupt pending, no preconfig: its driver's IRQ storms ("nobody cared")
-#   scsi-irq    the same, preinit resetting it through its bridge (policy): no storm, the disk reads at full speed
+#   matrix, matrix-iommu  the device matrix (docs/e2e-matrix.md): 19 QEMU device types, every writable config bit
+#               probed by the guest and dirtied, crash, every register compared after preinit, every driver must work
+#   scsi-irq-none  an lsi53c895a left with its INTx asserted, no preconfig: its driver's IRQ storms ("nobody cared")
+#   scsi-irq    the same with preinit resetting it through its bridge (verified): the device is quiet, the storm
+#               still comes (QEMU's IO-APIC keeps the crashed kernel's interrupt latched): a documented limit
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
+#   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
 # Environment: PRECONFIG_E2E_CACHE (download cache), PRECONFIG_E2E_NO_BUILD=1 (use dist/preconfig as is),
-#   PRECONFIG_E2E_KEEP=1 (keep tests/e2e/work/*.log), PRECONFIG_E2E_QEMU_ARGS (extra QEMU arguments, e.g. -trace). Last line: "e2e: N passed, M failed"; exit 1 if any failed.
+#   PRECONFIG_E2E_KEEP=1 (keep tests/e2e/work/*.log), PRECONFIG_E2E_QEMU_ARGS (extra QEMU arguments, e.g. -trace).
+#   Last line: "e2e: N passed, M failed"; exit 1 if any failed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work="$here/work"
-all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset dma-none-iommu dma-preinit-iommu matrix matrix-iommu
-     scsi-irq-none scsi-irq)
+all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset distro dma-none-iommu dma-preinit-iommu
+     matrix matrix-iommu scsi-irq-none scsi-irq)
 [ $# -gt 0 ] && scenarios=("$@") || scenarios=("${all[@]}")
 t_start=$(date +%s)
 passed=0; failed=0
@@ -87,7 +90,8 @@ check_packaging() {
       # Only complaints about our own unit files count (the host may lack kdump units).
       # (The binaries are not installed on this host: "is not executable" is expected.)
       out=$(cd "$root/lib/systemd/system" && systemd-analyze verify \
-            ./preconfig.service ./preconfig-kdump-reload.path ./preconfig-kdump-reload.service 2>&1 \
+            ./preconfig.service ./preconfig-kdump-reload.path ./preconfig-kdump-reload.service \
+            ./preconfig-kdump-record.service 2>&1 \
             | grep -E 'preconfig' | grep -v 'is not executable' || true)
       [ -z "$out" ] || problems="$problems systemd-analyze: $(echo "$out" | head -n 2 | tr '\n' ' ');"
     fi
@@ -99,6 +103,7 @@ check_packaging() {
 
 run_scenario() {
   [ "$1" = packaging ] && { check_packaging; return; }
+  [ "$1" = distro ] && { "$here/distro/run.sh" "$cache" "$work"; return; }
   # Time limits leave room for a loaded 2-core machine (a run takes 15-40 s when idle, 3x that under load).
   local s=$1 log="$work/$s.log" port limit=180 append
   port=$(free_port)

@@ -21,5 +21,13 @@ install() {
     inst_script /usr/lib/preconfig/preconfig-boot
     [ -f /etc/preconfig/policy.json ] && inst_simple /etc/preconfig/policy.json
     [ -f /etc/preconfig/initramfs.conf ] && inst_simple /etc/preconfig/initramfs.conf
+    # The handoff key only into the kdump initramfs (mkdumprd adds kdumpbase), never the production one. dracut
+    # writes its images readable by root only.
+    if [ -f /etc/preconfig/handoff.key ] && dracut_module_included "kdumpbase"; then
+        inst_simple /etc/preconfig/handoff.key
+    fi
+    # kdump-utils runs /etc/kdump/post.d/* after the dump (it installs them); ours calls this to save preinit's
+    # report into the dump directory.
+    dracut_module_included "kdumpbase" && inst_script /usr/lib/preconfig/preconfig-kdump-record
     inst_hook pre-udev 00 "$moddir/preconfig-pre-udev.sh"
 }

@@ -30,7 +30,7 @@ internal static class DemoCommand
         string work = Directory.CreateTempSubdirectory("preconfig-demo-").FullName;
         try
         {
-            var demo = DemoScenario.Run(fs, machinePath, work, DemoStore.Save, spec => StoreReader.Read(fs, spec, null), seed);
+            var demo = DemoScenario.Run(fs, machinePath, work, DemoStore.Save, (spec, key) => StoreReader.Read(fs, spec, key), seed);
             bool tty = !Console.IsOutputRedirected;
             for (int i = 0; i < demo.Story.Count; i++) Console.WriteLine($"{i + 1}. {demo.Story[i]}");
             Console.WriteLine();

@@ -21,18 +21,19 @@ internal static class PreinitCommand
         var policy = new Option<string?>("--policy") { Description = "Policy file (JSON): reset, busMaster, allow/deny ..." };
         var boot = new Option<bool>("--boot") { Description = "Initramfs mode: nothing on a normal boot, exit 0 whatever happens, within the deadline" };
         var strict = new Option<bool>("--strict") { Description = "Exit 1 when anything failed" };
-        var key = new Option<string?>("--key") { Description = "Key file to check the blob's signature" };
+        var key = new Option<string?>("--key") { Description = "Key file: the blob must be signed with it (boot mode: /etc/preconfig/handoff.key when that file exists)" };
         var deadline = new Option<int>("--deadline-ms") { Description = "Overall time budget in milliseconds", DefaultValueFactory = _ => 5000 };
         var cmdline = new Option<string>("--cmdline") { Description = "Kernel command line file", DefaultValueFactory = _ => "/proc/cmdline" };
         var vmcore = new Option<string>("--vmcore") { Description = "The capture kernel's vmcore file", DefaultValueFactory = _ => "/proc/vmcore" };
         var kmsg = new Option<string>("--kmsg") { Description = "Kernel log device", DefaultValueFactory = _ => "/dev/kmsg" };
+        var bootKey = new Option<string>("--boot-key") { Description = "Boot mode: when this key file exists (and no --key), the blob must be signed with it", DefaultValueFactory = _ => EnvironmentPaths.DefaultKey };
         var command = new Command("preinit", "In the capture kernel: quiesce devices and put them back into the captured firmware state");
-        foreach (var o in new Option[] { from, target, dryRun, report, policy, boot, strict, key, deadline, cmdline, vmcore, kmsg })
+        foreach (var o in new Option[] { from, target, dryRun, report, policy, boot, strict, key, deadline, cmdline, vmcore, kmsg, bootKey })
             command.Options.Add(o);
         command.SetAction(pr => Run(new PreinitArguments(
             pr.GetValue(from) ?? [], pr.GetValue(target)!, pr.GetValue(dryRun), pr.GetValue(report), pr.GetValue(policy),
             pr.GetValue(boot), pr.GetValue(strict), pr.GetValue(key), pr.GetValue(deadline),
-            new EnvironmentPaths { Cmdline = pr.GetValue(cmdline)!, Vmcore = pr.GetValue(vmcore)!, Kmsg = pr.GetValue(kmsg)! })));
+            new EnvironmentPaths { Cmdline = pr.GetValue(cmdline)!, Vmcore = pr.GetValue(vmcore)!, Kmsg = pr.GetValue(kmsg)!, Key = pr.GetValue(bootKey)! })));
         return command;
     }
 
@@ -72,7 +73,7 @@ internal static class PreinitCommand
 
         try
         {
-            var runner = new PreinitRunner(fs, log, spec => StoreReader.Read(fs, spec, a.Key));
+            var runner = new PreinitRunner(fs, log, (spec, k) => StoreReader.Read(fs, spec, k));
             var result = runner.Run(new PreinitOptions
             {
                 From = a.From,
@@ -84,6 +85,7 @@ internal static class PreinitCommand
                 Strict = a.Strict,
                 Deadline = TimeSpan.FromMilliseconds(a.DeadlineMs),
                 Paths = a.Paths,
+                KeyPath = a.Key,
                 SysfsRoot = sysfsRoot,
                 // A tree other than the real one needs setpci pointed at it.
                 SetpciOptions = sysfsRoot == SysfsConfigSpace.DefaultRoot ? "" : $"-A linux-sysfs -O sysfs.path={sysfsRoot}",

@@ -7,14 +7,15 @@ namespace Preconfig.Cli.Preinit;
 
 /// <summary>Turns a <c>--from</c> spec into a snapshot through the shared <see cref="InputLoader"/>: a blob store
 /// (<c>FILE</c>, <c>file:</c>, <c>devmem:</c>, <c>initrd:</c>; each falls back to its older slot on its own), or a
-/// source read now (<c>sim:FILE</c>, <c>sysfs:ROOT</c>, <c>lspci:FILE</c>) for tests and the demo.</summary>
+/// source read now (<c>sim:FILE</c>, <c>sysfs:ROOT</c>, <c>lspci:FILE</c>) for tests and the demo. With a key a blob
+/// must be signed with it.</summary>
 internal static class StoreReader
 {
-    public static LoadedSnapshot Read(IFileSystem fs, string spec, string? keyPath)
+    public static LoadedSnapshot Read(IFileSystem fs, string spec, HandoffKey? key)
     {
-        var key = keyPath is null ? null : HandoffKey.Load(fs, keyPath);
         var loaded = InputLoader.Load(spec, fs, key);
         var warnings = loaded.Warnings.Concat(loaded.Stored?.Problems ?? []).ToList();
-        return new LoadedSnapshot(loaded.Snapshot, loaded.Stored?.Location ?? loaded.Description, loaded.Stored?.Blob.Info.Sequence ?? 0, warnings);
+        return new LoadedSnapshot(loaded.Snapshot, loaded.Stored?.Location ?? loaded.Description, loaded.Stored?.Blob.Info.Sequence ?? 0, warnings,
+            SignatureChecked: loaded.Stored?.Blob.SignatureChecked ?? false);
     }
 }

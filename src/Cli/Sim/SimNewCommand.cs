@@ -32,7 +32,8 @@ internal static class SimNewCommand
         return command;
     }
 
-    private static SimulatedMachine Build(string spec)
+    /// <summary>A machine from lspci:FILE (or a plain path) or sysfs[:ROOT]; also used by <c>sim masks</c>.</summary>
+    internal static SimulatedMachine Build(string spec)
     {
         if (spec == "sysfs" || spec.StartsWith("sysfs:", StringComparison.Ordinal))
         {

@@ -34,6 +34,7 @@ public sealed class CaptureDaemon(
     private readonly DaemonStatus _status = new()
     {
         Pid = Environment.ProcessId,
+        Signed = settings.KeyFile is not null,
         Sources = [.. settings.Sources],
         Stores = [.. pipeline.Stores.Select(s => new StoreStatus { Store = s.Spec, Result = "pending" })],
     };
@@ -41,6 +42,8 @@ public sealed class CaptureDaemon(
     private Snapshot? _last;
     private string? _lastHash;
     private bool _captureFailed;
+    private readonly Fleet.PrometheusTextfile? _textfile = settings.TextfileDirectory is null ? null
+        : new(fileSystem, settings.TextfileDirectory, settings.StatusFile, settings.CrashDirectory, logger, time ?? TimeProvider.System);
 
     public DaemonStatus Status => _status;
 
@@ -102,6 +105,7 @@ public sealed class CaptureDaemon(
     {
         // List the device set before reading it: a change during the capture is then seen at the next poll.
         watcher.Reset();
+        long started = _time.GetTimestamp();
         var captures = pipeline.Sources.Select(s => s.Capture()).ToList();
         var fresh = SnapshotSources.Merge([.. pipeline.Sources.Select(s => s.Description)], captures, out var warnings);
         // Carry the earlier bytes over: a function captured before its driver bound keeps them.
@@ -112,6 +116,7 @@ public sealed class CaptureDaemon(
         _status.LastCaptureAt = _time.GetUtcNow();
         _status.Captures++;
         _status.DeviceCount = _last.Devices.Count;
+        _status.LastCaptureMs = Math.Round(_time.GetElapsedTime(started).TotalMilliseconds, 3);
         _status.Warnings = [.. warnings];
         logger.LogInformation("Captured {Count} functions ({Why})", _last.Devices.Count, why);
         WriteStores();
@@ -207,6 +212,7 @@ public sealed class CaptureDaemon(
         {
             logger.LogWarning("Cannot write the status file {Path}: {Error}", settings.StatusFile, e.Message);
         }
+        _textfile?.Update(_status);
     }
 
     private void Notify(string? error)

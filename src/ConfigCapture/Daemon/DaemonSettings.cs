@@ -13,7 +13,9 @@ namespace Preconfig.ConfigCapture.Daemon;
 ///   "stores": ["file:/var/lib/preconfig/handoff.pcfg", "initrd:/var/lib/preconfig/handoff.cpio"],
 ///   "keyFile": "/etc/preconfig/hmac.key",
 ///   "pollIntervalSeconds": 2,
-///   "statusFile": "/run/preconfig/status.json" }
+///   "statusFile": "/run/preconfig/status.json",
+///   "textfileDirectory": "/var/lib/prometheus/node-exporter",
+///   "crashDirectory": "/var/crash" }
 /// </code>
 /// </summary>
 public sealed record DaemonSettings
@@ -30,6 +32,10 @@ public sealed record DaemonSettings
     /// <summary>A store that failed is tried again after this long, even when nothing changed.</summary>
     public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(60);
     public string StatusFile { get; init; } = DefaultStatusFile;
+    /// <summary>node_exporter's textfile collector directory: the daemon keeps <c>preconfig.prom</c> there. Null: none.</summary>
+    public string? TextfileDirectory { get; init; }
+    /// <summary>Where crash dumps go (kdump-tools' KDUMP_COREDIR): the last capture-kernel run's record is read from it.</summary>
+    public string CrashDirectory { get; init; } = Fleet.CaptureKernelRun.DefaultCrashDirectory;
 
     /// <param name="sources">Command-line sources: when given they replace the configured list as a whole.</param>
     /// <param name="stores">Command-line stores, likewise.</param>
@@ -51,6 +57,8 @@ public sealed record DaemonSettings
             PollInterval = TimeSpan.FromSeconds(poll),
             RetryInterval = TimeSpan.FromSeconds(retry),
             StatusFile = NullIfEmpty(config["statusFile"]) ?? settings.StatusFile,
+            TextfileDirectory = NullIfEmpty(config["textfileDirectory"]),
+            CrashDirectory = NullIfEmpty(config["crashDirectory"]) ?? settings.CrashDirectory,
         };
         if (settings.Stores.Count == 0)
             throw new InvalidDataException("no store configured: give \"stores\" in the configuration file, PRECONFIG_STORES, or --out");

@@ -9,7 +9,7 @@ namespace Preconfig.ConfigCapture.Daemon;
 /// store write, read by <c>preconfig status</c>:
 /// <code>
 /// { "pid": 812, "state": "running", "startedAt": "…", "lastCaptureAt": "…", "captures": 3, "deviceCount": 41,
-///   "sources": ["sysfs"], "warnings": ["…"],
+///   "lastCaptureMs": 75.2, "signed": true, "sources": ["sysfs"], "warnings": ["…"],
 ///   "stores": [{ "store": "file:/var/lib/preconfig/handoff.pcfg", "ok": true, "result": "written", "bytes": 5120,
 ///                "lastWriteAt": "…", "lastAttemptAt": "…", "error": null }] }
 /// </code>
@@ -24,6 +24,10 @@ public sealed class DaemonStatus
     public DateTimeOffset? LastCaptureAt { get; set; }
     public int Captures { get; set; }
     public int DeviceCount { get; set; }
+    /// <summary>How long the last capture (sources read and merged) took.</summary>
+    public double? LastCaptureMs { get; set; }
+    /// <summary>Whether the stores are signed (a key file is configured).</summary>
+    public bool Signed { get; set; }
     public List<string> Sources { get; set; } = [];
     public List<string> Warnings { get; set; } = [];
     public List<StoreStatus> Stores { get; set; } = [];

@@ -1,4 +1,5 @@
 using System.IO.Abstractions;
+using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.Handoff.Model;
 
@@ -6,7 +7,8 @@ namespace Preconfig.ConfigCapture.Sources;
 
 /// <summary>
 /// <c>lspci:FILE</c>: an <c>lspci -x/-xxx/-xxxx</c> dump (<c>-</c> reads stdin). Problems in the dump become warnings
-/// naming file:line and the good functions are kept; a dump with no function at all is an error.
+/// naming file:line and the good functions are kept; a dump with no function at all is an error. Each record's
+/// <see cref="DeviceRecord.Origins"/> covers the bytes the dump held, so bytes it did not hold stay unknown.
 /// </summary>
 public sealed class LspciSource(IFileSystem fs, string path, string? description = null) : ISnapshotSource
 {
@@ -27,6 +29,10 @@ public sealed class LspciSource(IFileSystem fs, string path, string? description
             dump = LspciDumpReader.Read(stream, Path);
         }
         var warnings = dump.Problems.Select(p => p.ToString()).ToList();
+        foreach (var f in dump.Functions)
+            if (f.Known.DescribeGaps() is { Length: > 0 } gaps)
+                warnings.Add(new DumpProblem(dump.Source, f.Line, $"{f.Address}: bytes {gaps} " +
+                    $"of its {f.Config.Length} are not in the dump (short or missing rows): unknown, never replayed").ToString());
         if (dump.Functions.Count == 0)
         {
             string first = warnings.Count > 0 ? $" (first problem: {warnings[0]})" : "";
@@ -36,8 +42,19 @@ public sealed class LspciSource(IFileSystem fs, string path, string? description
         {
             Address = f.Address,
             Config = f.Config,
-            Origins = [new ConfigOrigin(0, f.Config.Length, Description, Pristineness.Unknown)],
+            // Only the bytes the dump's rows held: a short or missing row leaves a hole, and preinit never writes from it.
+            Origins = Origins(f.Known),
         });
         return new SourceCapture(Snapshot.Normalize(devices), warnings);
+    }
+
+    /// <summary>One origin per range of bytes the dump held; a device line with no row at all gets one empty range
+    /// (no origin would mean "every byte captured").</summary>
+    private List<ConfigOrigin> Origins(KnownBytes known)
+    {
+        var list = new List<ConfigOrigin>();
+        foreach (var (offset, length) in known.Ranges) list.Add(new ConfigOrigin(offset, length, Description, Pristineness.Unknown));
+        if (list.Count == 0) list.Add(new ConfigOrigin(0, 0, Description, Pristineness.Unknown));
+        return list;
     }
 }

@@ -25,7 +25,9 @@ public static class SnapshotSources
         {
             SourceKind.Lspci => new LspciSource(fs, spec.Argument, spec.Text.StartsWith("lspci:", StringComparison.Ordinal) ? spec.Text : "lspci:" + spec.Argument),
             SourceKind.Sim => new PciAccessSource(LoadMachine(fs, spec.Argument), spec.Text.StartsWith("sim:", StringComparison.Ordinal) ? spec.Text : "sim:" + spec.Argument),
-            SourceKind.Early => new EarlySource(new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
+            // Never with the key: the early snapshot is taken in the production initramfs, which must not carry the
+            // key (only the kdump one does), so it is never signed. It is this boot's (boot id checked), in /run.
+            SourceKind.Early => new EarlySource(new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), null, spec.Text),
                 LiveSystem.ReadLine(fs, LiveSystem.BootIdPath)),
             SourceKind.Store => new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
             SourceKind.Sysfs => new SysfsSource(fs, spec.Argument, spec.Text),

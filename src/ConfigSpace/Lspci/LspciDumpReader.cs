@@ -9,7 +9,8 @@ namespace Preconfig.ConfigSpace.Lspci;
 /// a hex row with a bad byte or an offset past 4096 (the device it belongs to is left out, its bytes being
 /// untrustworthy), an impossible address, a row outside a device, binary junk or an overlong line is a
 /// <see cref="DumpProblem"/> naming the line, and reading goes on with every other device. Bytes a dump does not hold read as 0xff, as
-/// lspci's dump backend fills them; the captured length is rounded up to 64, 256 or 4096.
+/// lspci's dump backend fills them; the captured length is rounded up to 64, 256 or 4096. Which bytes the rows really
+/// held is kept (<see cref="LspciFunction.Known"/>): bytes of a short or missing row are unknown, never the device's.
 /// </summary>
 public static class LspciDumpReader
 {
@@ -82,6 +83,7 @@ public static class LspciDumpReader
     private sealed class Builder(PciAddress address, int line)
     {
         private readonly byte[] _data = CreateFilled();
+        private readonly KnownBytes _known = KnownBytes.None(Header.ExtConfigSize);
         private int _length;
 
         public PciAddress Address => address;
@@ -109,6 +111,7 @@ public static class LspciDumpReader
                     return Fail($"bad byte '{Excerpt(rest[pos..])}' in the row at offset 0x{offset:x}");
                 if (i >= Header.ExtConfigSize)
                     return Fail($"offset 0x{i:x} is past the 4096-byte configuration space");
+                _known.Add(i, 1);
                 _data[i++] = (byte)(HexValue(rest[pos]) << 4 | HexValue(rest[pos + 1]));
                 pos += 2;
             }
@@ -125,7 +128,7 @@ public static class LspciDumpReader
         public LspciFunction Build()
         {
             int size = _length <= 64 ? 64 : _length <= Header.StdConfigSize ? Header.StdConfigSize : Header.ExtConfigSize;
-            return new LspciFunction(address, _data.AsSpan(0, size).ToArray(), line);
+            return new LspciFunction(address, _data.AsSpan(0, size).ToArray(), line, _known.Clip(size));
         }
     }
 

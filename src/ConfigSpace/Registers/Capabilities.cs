@@ -100,6 +100,8 @@ public static class Msi
     public const ushort FlagsQsize = 0x0070;  // PCI_MSI_FLAGS_QSIZE: vectors enabled
     public const ushort Flags64Bit = 0x0080;  // PCI_MSI_FLAGS_64BIT
     public const ushort FlagsMaskBit = 0x0100;// PCI_MSI_FLAGS_MASKBIT: per-vector masking
+    public const ushort FlagsExtData = 0x0200;       // Extended Message Data Capable (PCIe 4.0 §7.7.1.2)
+    public const ushort FlagsExtDataEnable = 0x0400; // Extended Message Data Enable
     public const int AddressLo = 0x04;        // 32 bits, PCI_MSI_ADDRESS_LO
     public const int AddressHi = 0x08;        // 32 bits, only with Flags64Bit
     public const int Data32 = 0x08;           // 16 bits, PCI_MSI_DATA_32

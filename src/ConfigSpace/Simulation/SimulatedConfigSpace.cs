@@ -6,10 +6,12 @@ namespace Preconfig.ConfigSpace.Simulation;
 public readonly record struct SimulatedWrite(int Offset, int Width, uint Value);
 
 /// <summary>
-/// A function's configuration space as a register file with rules, as QEMU models devices: writable bits take the
-/// written value, write-1-to-clear bits clear where a 1 is written, every other bit (identity, capability
-/// structure) ignores writes. BARs answer the sizing handshake; writing Initiate FLR resets the function. Command
-/// side effects (decode, Bus Master = DMA allowed, INTx) are visible as properties. Faults can be injected.
+/// A function's configuration space as a register file with the specification's rules (<see cref="Specification.SpecTable"/>):
+/// writable bits take the written value, write-1-to-clear bits clear where a 1 is written, every other bit (identity,
+/// capability structure, reserved) ignores writes. BARs answer the sizing handshake; writing Initiate FLR resets the
+/// function, and so does a PowerState write from D3hot to D0 without No_Soft_Reset; a D-state the function does not
+/// support is discarded. Command side effects (decode, Bus Master = DMA allowed, INTx) are visible as properties.
+/// Faults can be injected.
 /// </summary>
 public sealed class SimulatedConfigSpace : IConfigSpace
 {
@@ -25,7 +27,7 @@ public sealed class SimulatedConfigSpace : IConfigSpace
         Address = address;
         _config = (byte[])config.Clone();
         Bars = bars ?? BarModel.FromConfig(config);
-        Masks = WriteMasks.Build(config, Bars);
+        Masks = WriteMasks.Build(config, Bars, address);
         _powerOn = Masks.PowerOnValues(config);
         Faults = faults ?? new SimulatedFaults();
     }
@@ -76,6 +78,8 @@ public sealed class SimulatedConfigSpace : IConfigSpace
 
         bool flr = false;
         bool sbrBefore = SecondaryBusResetAsserted;
+        Span<byte> old = stackalloc byte[value.Length];
+        _config.AsSpan(offset, value.Length).CopyTo(old);
         for (int i = 0; i < value.Length; i++)
         {
             int at = offset + i;
@@ -85,7 +89,8 @@ public sealed class SimulatedConfigSpace : IConfigSpace
             _config[at] = next;
             if (at == Masks.InitiateFlrOffset + 1 && (value[i] & 0x80) != 0) flr = true;
         }
-        if (flr) Reset();
+        Masks.DiscardIllegalFields(old, offset, _config);
+        if (flr || Masks.SoftResetOnD0(old, offset, _config)) Reset();
         if (!sbrBefore && SecondaryBusResetAsserted) SecondaryBusReset?.Invoke(this);
     }
 

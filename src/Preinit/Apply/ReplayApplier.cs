@@ -15,9 +15,20 @@ public enum StepOutcome
     NotDone,
 }
 
-public sealed record StepResult(PlanStep Step, StepOutcome Outcome, int Writes, string? Error = null, ResetResult? Reset = null)
+/// <param name="Before">For a clear step: the register as read just before the function's error status was cleared
+/// (the evidence the crash left latched).</param>
+public sealed record StepResult(PlanStep Step, StepOutcome Outcome, int Writes, string? Error = null, ResetResult? Reset = null, uint? Before = null)
 {
     public bool Verified => Outcome is StepOutcome.Done or StepOutcome.AlreadySet;
+}
+
+/// <summary>One error status register as read before it was cleared.</summary>
+public sealed record ClearedRegister(string Register, int Offset, int Width, uint Value)
+{
+    /// <summary>The value in hex at the register's width: <c>0x4010</c>, <c>0x00100000</c>.</summary>
+    public string Hex => $"0x{Value.ToString(Width == 2 ? "x4" : Width == 1 ? "x2" : "x8")}";
+
+    public override string ToString() => $"{Register}={Hex}";
 }
 
 /// <summary>What a reset step reports back.</summary>
@@ -82,6 +93,9 @@ public sealed record ApplyOptions
     public TimeSpan ResetReadyTimeout { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>How the reset waits (tests move a fake clock instead of sleeping).</summary>
     public Action<TimeSpan> Sleep { get; init; } = Thread.Sleep;
+    /// <summary>Called once per function, before its first error status write, with every register about to be
+    /// cleared as read then: the evidence survives the clear (the runner logs it to the kernel log).</summary>
+    public Action<PciAddress, IReadOnlyList<ClearedRegister>>? BeforeClearing { get; init; }
 }
 
 /// <summary>
@@ -103,6 +117,9 @@ public static class ReplayApplier
         var resets = new VerifiedReset(access, options);
         foreach (var m in plan.Matches)
             if (m.Present is not null) mirrors[m.Address] = (byte[])m.Present.Clone();
+        // Per function, the registers its clear steps will clear, and what they read just before the first clear.
+        var clears = plan.Steps.Where(s => s.Kind == StepKind.ClearStatus).GroupBy(s => s.Address).ToDictionary(g => g.Key, g => g.ToList());
+        var evidence = new Dictionary<PciAddress, Dictionary<PlanStep, uint>>();
         foreach (var step in plan.Steps)
         {
             if (options.Deadline.Expired)
@@ -126,7 +143,20 @@ public static class ReplayApplier
                     mirrors.Remove(step.Address); // unknown after a reset: read the device from here on
                     if (result.Reset is { StillRunning: true }) gone[step.Address] = "the kernel was still resetting it at the deadline";
                 }
-                else result = DoWrite(step, space, options, mirror);
+                else
+                {
+                    uint? before = null;
+                    if (step.Kind == StepKind.ClearStatus)
+                    {
+                        if (!evidence.TryGetValue(step.Address, out var read))
+                            evidence[step.Address] = read = Evidence(step.Address, space, clears[step.Address], options);
+                        if (read.TryGetValue(step, out uint v)) before = v;
+                    }
+                    // The evidence was read just now: a bit latched since stays set (written as 0), a later run clears it.
+                    result = DoWrite(step, space, options, mirror, before) with { Before = before };
+                    // A D-state change: the function must not be accessed again before the spec's delay.
+                    if (result.Writes > 0 && step.Settle > TimeSpan.Zero) Settle(step.Settle, options);
+                }
             }
             catch (DeviceRemovedException e)
             {
@@ -144,6 +174,21 @@ public static class ReplayApplier
         return results;
     }
 
+    /// <summary>Reads every register the function's clear steps will clear, before any of them is written, and hands
+    /// them to <see cref="ApplyOptions.BeforeClearing"/>. A read that fails leaves that register out.</summary>
+    private static Dictionary<PlanStep, uint> Evidence(PciAddress address, IConfigSpace space, List<PlanStep> steps, ApplyOptions options)
+    {
+        var read = new Dictionary<PlanStep, uint>();
+        foreach (var s in steps)
+        {
+            try { read[s] = Read(space, s.Offset, s.Width); }
+            catch (IOException) { }
+        }
+        if (read.Count > 0)
+            options.BeforeClearing?.Invoke(address, [.. steps.Where(read.ContainsKey).Select(s => new ClearedRegister(s.Register, s.Offset, s.Width, read[s]))]);
+        return read;
+    }
+
     /// <summary>A reset is done when config space shows it took effect (or cannot show it: no MSI/MSI-X, reported as
     /// not verifiable); otherwise it failed, and the restore steps still run.</summary>
     private static StepResult DoReset(PlanStep step, VerifiedReset resets)
@@ -154,10 +199,11 @@ public static class ReplayApplier
         return new StepResult(step, StepOutcome.Failed, 0, error, r);
     }
 
-    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, byte[]? mirror)
+    /// <param name="justRead">The register as read a moment ago (a clear step's evidence): not read again.</param>
+    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, byte[]? mirror, uint? justRead = null)
     {
         bool fresh = mirror is null || step.Kind == StepKind.ClearStatus || step.Offset + step.Width > mirror.Length;
-        uint current = fresh ? Read(space, step.Offset, step.Width) : Read(mirror!, step.Offset, step.Width);
+        uint current = justRead ?? (fresh ? Read(space, step.Offset, step.Width) : Read(mirror!, step.Offset, step.Width));
         if (fresh && IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, 0, "device gone: reads all ones");
         if (!step.Force && step.Satisfied(current)) return new StepResult(step, StepOutcome.AlreadySet, 0);
         // The same read-modify-write setpci does. For a clear step the other bits written back are read-only or
@@ -177,6 +223,13 @@ public static class ReplayApplier
         }
         return new StepResult(step, StepOutcome.Failed, writes,
             $"{step.Register} reads 0x{current & step.Check:x} after {writes} write(s), wanted 0x{step.Expected & step.Check:x} (mask 0x{step.Check:x})");
+    }
+
+    private static void Settle(TimeSpan wanted, ApplyOptions options)
+    {
+        var left = options.Deadline.Remaining;
+        var span = wanted < left ? wanted : left;
+        if (span > TimeSpan.Zero) options.Sleep(span);
     }
 
     /// <summary>All ones in the register and in the vendor ID: the function stopped answering.</summary>

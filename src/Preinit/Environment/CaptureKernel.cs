@@ -8,6 +8,11 @@ public sealed record EnvironmentPaths
     public string Cmdline { get; init; } = "/proc/cmdline";
     public string Vmcore { get; init; } = "/proc/vmcore";
     public string Kmsg { get; init; } = "/dev/kmsg";
+    /// <summary>The handoff key inside the kdump initramfs. Boot mode requires a blob signed with it when the file
+    /// exists (and <c>--key</c> names no other): packaging puts the host's key here in that image only.</summary>
+    public string Key { get; init; } = DefaultKey;
+
+    public const string DefaultKey = "/etc/preconfig/handoff.key";
 }
 
 /// <summary>Whether this is a kdump capture kernel, and what said so.</summary>

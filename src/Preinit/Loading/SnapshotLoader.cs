@@ -1,33 +1,44 @@
+using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Preinit.Loading;
 
 /// <summary>A snapshot read from one store, with where it was found, its sequence number in that store, and what the
-/// store reported on the way (a torn newer slot it skipped ...).</summary>
-public sealed record LoadedSnapshot(Snapshot Snapshot, string Location, ulong Sequence, IReadOnlyList<string>? Warnings = null);
+/// store reported on the way (a torn newer slot it skipped ...). <paramref name="SignatureChecked"/>: the blob's
+/// HMAC-SHA256 was checked against the key given to the reader.</summary>
+public sealed record LoadedSnapshot(Snapshot Snapshot, string Location, ulong Sequence, IReadOnlyList<string>? Warnings = null,
+    bool SignatureChecked = false);
 
 /// <summary>Reads the newest valid snapshot one store spec holds; throws (IOException, FormatException,
-/// InvalidDataException) with the reason when it holds none.</summary>
-public delegate LoadedSnapshot SnapshotReader(string spec);
+/// InvalidDataException) with the reason when it holds none. With a <paramref name="key"/> a blob must be signed with
+/// it (an unsigned or forged one is refused).</summary>
+public delegate LoadedSnapshot SnapshotReader(string spec, HandoffKey? key);
 
 /// <summary>
 /// Picks the snapshot to replay from the <c>--from</c> stores: each store already falls back to its older slot when
 /// the newest is torn or forged; across stores the newest capture wins (then the higher sequence). Every store that
-/// could not give one is listed with its reason.
+/// could not give one is listed with its reason. With a key, only snapshots whose signature was checked count.
 /// </summary>
 public static class SnapshotLoader
 {
-    public static (LoadedSnapshot? Newest, IReadOnlyList<string> Problems) LoadNewest(IReadOnlyList<string> specs, SnapshotReader read)
+    public static (LoadedSnapshot? Newest, IReadOnlyList<string> Problems) LoadNewest(IReadOnlyList<string> specs, SnapshotReader read,
+        HandoffKey? key = null)
     {
         LoadedSnapshot? best = null;
         var problems = new List<string>();
         foreach (var spec in specs)
         {
             LoadedSnapshot candidate;
-            try { candidate = read(spec); }
+            try { candidate = read(spec, key); }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
             {
                 problems.Add($"{spec}: {e.Message}");
+                continue;
+            }
+            if (key is not null && !candidate.SignatureChecked)
+            {
+                // A source read now (sim:, lspci:) carries no signature: with a key it is refused like an unsigned blob.
+                problems.Add($"{spec}: not signed with the key {key.Source}: refused");
                 continue;
             }
             if (best is null || candidate.Snapshot.CapturedAt > best.Snapshot.CapturedAt

@@ -18,6 +18,9 @@ public enum StepPhase
     Header,
     /// <summary>Command, last.</summary>
     Command,
+    /// <summary>The parent port's side of a link's L1 PM substates restore, done from the downstream component's
+    /// sequence as pci_restore_aspm_l1ss_state() does (after the port's own restore).</summary>
+    LinkPartner,
 }
 
 public enum StepKind
@@ -54,6 +57,9 @@ public sealed record PlanStep
     public string Description { get; init; } = "";
     /// <summary>Written even when it already reads the wanted value (the kernel's forced bridge prefetch registers).</summary>
     public bool Force { get; init; }
+    /// <summary>How long to wait after the write before the function is accessed again (a D-state change: 10 ms
+    /// when D3hot is either end, 200 µs for D2, PCI PM 1.2 table 5-6).</summary>
+    public TimeSpan Settle { get; init; }
     /// <summary>The first method to try (a reset step).</summary>
     public string? ResetMethod => ResetMethods.Count > 0 ? ResetMethods[0] : null;
     /// <summary>A reset step's methods in the order they are tried until one is verified.</summary>

@@ -44,17 +44,20 @@ public static class SetpciScript
             }
             // Bare commands (no trailing comment), so each line is exactly what setpci takes.
             sb.Append("setpci ").Append(opts).Append("-s ").Append(step.Address).Append(' ').Append(step.SetpciArgument).Append('\n');
+            if (step.Settle > TimeSpan.Zero)
+                sb.Append("sleep ").Append(step.Settle.TotalSeconds.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
         }
         return sb.ToString();
     }
 
     private static string PhaseTitle(StepPhase phase) => phase switch
     {
-        StepPhase.Quiesce => "quiesce: stop DMA and interrupts on every endpoint",
+        StepPhase.Quiesce => "quiesce: stop DMA and interrupts on every unbound endpoint",
         StepPhase.Reset => "reset (policy)",
         StepPhase.ClearErrors => "clear stale error status (write 1 to clear)",
-        StepPhase.Capabilities => "capabilities: power, LTR, PCI Express, AER, ACS, MSI/MSI-X",
+        StepPhase.Capabilities => "capabilities: LTR, L1 PM substates, PCI Express, DPC, PTM, AER, MSI/MSI-X",
         StepPhase.Header => "header, high dwords to low",
+        StepPhase.LinkPartner => "L1 PM substates of the link partner (pci_restore_aspm_l1ss_state order)",
         _ => "Command, last",
     };
 }

@@ -35,7 +35,8 @@ public enum IntxPolicy
 
 /// <summary>
 /// What preinit may do, read from the <c>--policy</c> JSON file. Every field is optional; the defaults are the safe
-/// choice: no reset, Bus Master and INTx left off on endpoints, no BAR/window/bus number moved, stale errors cleared.
+/// choice: no reset, Bus Master and INTx left off on endpoints, no BAR/window/bus number moved, stale errors cleared,
+/// endpoints that are not restored quiesced, power states, ACS and ARI left to the kernel.
 /// </summary>
 public sealed record ReplayPolicy
 {
@@ -73,6 +74,16 @@ public sealed record ReplayPolicy
     public bool MoveResources { get; init; }
     /// <summary>The deliberate "clear stale error status" step (write-1-to-clear Status, DevSta, AER status).</summary>
     public bool ClearErrorStatus { get; init; } = true;
+    /// <summary>Quiesce every unbound endpoint that is not restored too (new, mismatched, or no valid snapshot at
+    /// all): Bus Master off, INTx disabled, MSI off, MSI-X masked and off. Stopping leftover DMA needs no snapshot.</summary>
+    public bool QuiesceUnmatched { get; init; } = true;
+    /// <summary>Put the captured D-state and PME Enable back (PM Control), with the spec's waits. Off by default: the
+    /// kernel owns power states (pci_set_power_state), and a D3hot-to-D0 move can reset the function.</summary>
+    public bool RestorePowerState { get; init; }
+    /// <summary>Restore ACS control. Off by default: the kernel sets it by its IOMMU policy (pci_enable_acs).</summary>
+    public bool RestoreAcs { get; init; }
+    /// <summary>Restore ARI control and the port's ARI Forwarding Enable. Off by default: pci_configure_ari() owns them.</summary>
+    public bool RestoreAri { get; init; }
     /// <summary>Extra attempts after a write that does not read back (bounded).</summary>
     public int Retries { get; init; } = 3;
 
@@ -221,6 +232,10 @@ internal sealed class PolicyFile
     public bool? ResetVgaConsole { get; set; }
     public bool? MoveResources { get; set; }
     public bool? ClearErrorStatus { get; set; }
+    public bool? QuiesceUnmatched { get; set; }
+    public bool? RestorePowerState { get; set; }
+    public bool? RestoreAcs { get; set; }
+    public bool? RestoreAri { get; set; }
     public int? Retries { get; set; }
 
     public ReplayPolicy ToPolicy(string path)
@@ -261,6 +276,10 @@ internal sealed class PolicyFile
             ResetVgaConsole = ResetVgaConsole ?? d.ResetVgaConsole,
             MoveResources = MoveResources ?? d.MoveResources,
             ClearErrorStatus = ClearErrorStatus ?? d.ClearErrorStatus,
+            QuiesceUnmatched = QuiesceUnmatched ?? d.QuiesceUnmatched,
+            RestorePowerState = RestorePowerState ?? d.RestorePowerState,
+            RestoreAcs = RestoreAcs ?? d.RestoreAcs,
+            RestoreAri = RestoreAri ?? d.RestoreAri,
             Retries = Retries is { } r ? (r is >= 0 and <= 100 ? r : throw new InvalidDataException($"{path}: \"retries\" must be 0..100, not {r}")) : d.Retries,
         };
     }

@@ -185,4 +185,21 @@ public sealed class LspciDumpReaderTests
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+
+    [Fact]
+    public void Bytes_of_short_or_missing_rows_are_unknown_not_the_devices()
+    {
+        var d = LspciDumpReader.Parse("00:00.0 x\n00: 86 80 57 0d 06 00 10 00 00 00 00 06 00 00 00 00\n20: 01 02\n30: 00 00 00 00\n\n00:01.0 y\n00: 86 80\n\n");
+        Assert.Empty(d.Problems);
+        var f = d.Functions[0];
+        Assert.Equal(64, f.Config.Length);
+        Assert.Equal(0xff, f.Config[0x10]); // still read as all ones, as lspci's dump backend does
+        Assert.Equal([(0x00, 16), (0x20, 2), (0x30, 4)], f.Known.Ranges);
+        Assert.True(f.Known.Covers(0x20, 2));
+        Assert.False(f.Known.Covers(0x20, 4));
+        Assert.False(f.Known.IsKnown(0x10));
+        Assert.Equal([(0x02, 62)], d.Functions[1].Known.Gaps);
+        // A complete dump is known whole.
+        Assert.True(LspciDumpReader.Parse(Good1).Functions[0].Known.IsComplete);
+    }
 }

@@ -59,7 +59,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
         var (machine, snap) = Dirtied();
         var paths = Paths("root=/dev/sda1 quiet");
         bool read = false;
-        var result = Run(paths, machine, _ => { read = true; return snap; });
+        var result = Run(paths, machine, (_, _) => { read = true; return snap; });
         Assert.Equal(0, result.ExitCode);
         Assert.False(read);
         Assert.All(machine.Functions, f => Assert.Empty(f.Space.Writes));
@@ -72,7 +72,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
         var (machine, snap) = Dirtied();
         var paths = Paths("elfcorehdr=0x1000 reset_devices");
         string report = Path.Combine(Dir, "report.json");
-        var result = Run(paths, machine, _ => snap, report: report);
+        var result = Run(paths, machine, (_, _) => snap, report: report);
         Assert.Equal(0, result.ExitCode);
         Assert.All(machine.Functions, f => Assert.False(f.Space.DmaAllowed && f.Space.Snapshot()[0x0e] == 0));
         var written = PreinitReport.FromJson(File.ReadAllText(report));
@@ -88,17 +88,17 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
         var (machine, snap) = Dirtied();
         var paths = Paths("reset_devices");
         machine.Functions.First(f => f.Space.Snapshot()[0x0e] == 0).Space.Faults.StuckDwords.Add(0x04);
-        Assert.Equal(0, Run(paths, machine, _ => snap).ExitCode);
+        Assert.Equal(0, Run(paths, machine, (_, _) => snap).ExitCode);
         var (machine2, snap2) = Dirtied();
         machine2.Functions.First(f => f.Space.Snapshot()[0x0e] == 0).Space.Faults.StuckDwords.Add(0x04);
-        Assert.Equal(1, Run(paths, machine2, _ => snap2, strict: true).ExitCode);
+        Assert.Equal(1, Run(paths, machine2, (_, _) => snap2, strict: true).ExitCode);
         // A target that throws, or no valid store: still 0 in boot mode.
-        Assert.Equal(0, new PreinitRunner(_fs, PreinitLog.Null, _ => snap).Run(new PreinitOptions
+        Assert.Equal(0, new PreinitRunner(_fs, PreinitLog.Null, (_, _) => snap).Run(new PreinitOptions
         {
             From = ["x"], Target = () => throw new IOException("sysfs vanished"), Boot = true, Paths = paths,
         }).ExitCode);
-        Assert.Equal(0, Run(paths, machine, _ => throw new InvalidDataException("bad crc at offset 12")).ExitCode);
-        Assert.Equal(2, Run(paths, machine, _ => throw new InvalidDataException("bad crc at offset 12"), boot: false).ExitCode);
+        Assert.Equal(0, Run(paths, machine, (_, _) => throw new InvalidDataException("bad crc at offset 12")).ExitCode);
+        Assert.Equal(2, Run(paths, machine, (_, _) => throw new InvalidDataException("bad crc at offset 12"), boot: false).ExitCode);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
         var (machine, snap) = Dirtied();
         var older = snap with { Snapshot = new global::Preconfig.Handoff.Model.Snapshot { CapturedAt = snap.Snapshot.CapturedAt.AddDays(-1), Devices = snap.Snapshot.Devices } };
         var paths = Paths("reset_devices");
-        var result = Run(paths, machine, spec => spec switch
+        var result = Run(paths, machine, (spec, _) => spec switch
         {
             "corrupt" => throw new InvalidDataException("corrupt: CRC32C mismatch (offset 40)"),
             "older" => older,
@@ -117,7 +117,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
         Assert.All(result.Report.Devices, d => Assert.Equal("restored", d.Outcome));
         Assert.Contains("<4>preconfig: store corrupt: corrupt: CRC32C mismatch (offset 40)", File.ReadAllText(paths.Kmsg));
         // With both valid, the newest capture wins.
-        var (newest, problems) = SnapshotLoader.LoadNewest(["older", "newer"], spec => spec == "older" ? older : snap);
+        var (newest, problems) = SnapshotLoader.LoadNewest(["older", "newer"], (spec, _) => spec == "older" ? older : snap);
         Assert.Same(snap, newest);
         Assert.Empty(problems);
     }
@@ -127,7 +127,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
     {
         var (machine, snap) = Dirtied();
         using var log = new PreinitLog(_fs, null, null);
-        var result = new PreinitRunner(_fs, log, _ => snap).Run(new PreinitOptions { From = ["s"], Target = () => machine, DryRun = true });
+        var result = new PreinitRunner(_fs, log, (_, _) => snap).Run(new PreinitOptions { From = ["s"], Target = () => machine, DryRun = true });
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("# preconfig preinit plan", result.Script);
         Assert.All(machine.Functions, f => Assert.Empty(f.Space.Writes));

@@ -16,7 +16,7 @@ public sealed class DemoTests() : TempDirectoryTest("preinit-demo-")
         string before = File.ReadAllText(fixture);
         Snapshot? stored = null;
         var demo = DemoScenario.Run(new FileSystem(), fixture, Dir, (s, _) => { stored = s; return ("memory", ""); },
-            _ => new LoadedSnapshot(stored!, "memory", 1));
+            (_, _) => new LoadedSnapshot(stored!, "memory", 1));
 
         Assert.Equal(before, File.ReadAllText(fixture));
         Assert.Equal(SimulatedMachine.Load(fixture).Count, demo.Rows.Count);

@@ -10,7 +10,8 @@ namespace Preconfig.Tests.Preinit;
 /// <summary>The verbs as a user runs them: sim dirty, preinit (apply, dry-run, boot mode, bad input).</summary>
 public sealed class PreinitVerbTests() : TempDirectoryTest("preinit-verb-")
 {
-    private static int Run(params string[] args)
+    /// <summary>The <c>preconfig</c> command line, in process.</summary>
+    internal static int Run(params string[] args)
     {
         var root = new RootCommand("test");
         foreach (var verb in Verbs.All()) root.Subcommands.Add(verb);

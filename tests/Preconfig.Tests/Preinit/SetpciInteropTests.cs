@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Abstractions;
+using Preconfig.Tests.Lspci;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Sysfs;
@@ -13,14 +14,22 @@ namespace Preconfig.Tests.Preinit;
 
 /// <summary>
 /// The dry-run's setpci commands, run by the real setpci (pciutils) on a sysfs-shaped tree, leave the same bytes as
-/// preinit applying the plan to an identical tree.
+/// preinit applying the plan to an identical tree: the demo machine and every real dump in fixtures/real-dumps.
 /// </summary>
 public sealed class SetpciInteropTests() : TempDirectoryTest("preinit-setpci-")
 {
+    public static TheoryData<string> Inputs()
+    {
+        var data = new TheoryData<string> { "fixtures/machines/demo.json" };
+        foreach (var f in RealDumps.All()) data.Add(Path.GetRelativePath(RepoPaths.Root, f));
+        return data;
+    }
+
+    [Fact]
+    public void EveryRealDumpIsCovered() => Assert.True(RealDumps.All().Count() >= 50, $"{RealDumps.All().Count()} real dumps");
 
     [Theory]
-    [InlineData("fixtures/machines/demo.json")]
-    [InlineData("fixtures/real-dumps/pciutils-tests/cap-aer-root")]
+    [MemberData(nameof(Inputs))]
     public void SetpciRunningTheDryRunLeavesTheSameBytesAsPreinit(string input)
     {
         string path = Path.Combine(RepoPaths.Root, input);

@@ -20,6 +20,9 @@ internal sealed class SimulatedCrash
 {
     public SimulatedMachine Machine { get; }
     public Dictionary<PciAddress, byte[]> Firmware { get; } = [];
+    /// <summary>Every function as the crash left it: the state preinit started from.</summary>
+    public Dictionary<PciAddress, byte[]> Crashed { get; } = [];
+    public ReplayPolicy Policy { get; private set; } = ReplayPolicy.Default;
     public Snapshot Snapshot { get; private set; }
     public ReplayPlan? Plan { get; private set; }
     public IReadOnlyList<StepResult> Results { get; private set; } = [];
@@ -34,9 +37,13 @@ internal sealed class SimulatedCrash
 
     public static SimulatedCrash FromDump(string path) => new(SimulatedMachine.FromDump(LspciDumpReader.ReadFile(path)));
 
-    public SimulatedCrash Dirty(int seed = 1)
+    /// <summary>"The kernel ran" (<see cref="KernelRun"/>): every writable bit random, status latched (less what
+    /// <see cref="PolicyExceptions.NotDirtied"/> leaves out while a finding waits: nothing now).</summary>
+    public SimulatedCrash Dirty(int seed = 1) => Dirty(KernelRun.Plan(Machine, seed));
+
+    public SimulatedCrash Dirty(IEnumerable<Dirt> dirt)
     {
-        KernelRun.Dirty(Machine, seed);
+        KernelRun.Apply(Machine, PolicyExceptions.Dirtiable(Machine, Firmware, dirt).ToList());
         return this;
     }
 
@@ -50,6 +57,8 @@ internal sealed class SimulatedCrash
     public PreinitReport Preinit(ReplayPolicy? policy = null, ApplyOptions? options = null, Action? beforeApply = null)
     {
         policy ??= ReplayPolicy.Default;
+        Policy = policy;
+        foreach (var f in Machine.Functions) Crashed[f.Address] = f.Space.Snapshot();
         var matches = DeviceMatcher.Match(Snapshot, Machine, policy);
         Plan = ReplayPlanner.Build(matches, policy);
         beforeApply?.Invoke();
@@ -61,58 +70,28 @@ internal sealed class SimulatedCrash
     public DeviceOutcome Outcome(PciAddress a) => Report!.Devices.Single(d => d.Address == a.ToString());
 
     /// <summary>
-    /// Every writable, non-write-1-to-clear bit equals firmware, except: an endpoint's Bus Master off and INTx Disable
-    /// on (policy defaults), MSI and MSI-X Enable off; Status, Secondary Status, DevSta and AER status error bits
-    /// clear. Returns the differences found (empty when the function is back in firmware state).
+    /// Every bit of the function equals firmware's, except what preinit leaves alone under the policy it ran with
+    /// (<see cref="PolicyExceptions.Expectation"/>: Bus Master off and INTx Disable on for endpoints, MSI/MSI-X enables
+    /// off, error status cleared, what the kernel owns as found, ...). Returns the differences found (empty when the
+    /// function is back in firmware state).
     /// </summary>
-    public List<string> Differences(PciAddress address, IntxPolicy intx = IntxPolicy.Disabled)
+    public List<string> Differences(PciAddress address, IntxPolicy? intx = null)
     {
         var fn = Machine[address];
         var now = fn.Space.Snapshot();
-        var fw = Firmware[address];
-        var exempt = new byte[now.Length];   // bits whose expected value is fixed below, not firmware's
-        var expected = (byte[])fw.Clone();
-        bool endpoint = ConfigBytes.HeaderKind(fw) == HeaderType.Normal;
-        void Fix(int offset, uint bits, bool on)
-        {
-            for (int i = 0; i < 4 && offset + i < now.Length; i++)
-            {
-                byte b = (byte)(bits >> (8 * i));
-                exempt[offset + i] |= b;
-                expected[offset + i] = on ? (byte)(expected[offset + i] | b) : (byte)(expected[offset + i] & ~b);
-            }
-        }
-        if (endpoint)
-        {
-            Fix(Header.Command, (uint)Command.BusMaster, false);
-            if (intx == IntxPolicy.Disabled) Fix(Header.Command, (uint)Command.IntxDisable, true);
-        }
-        var walk = CapabilityWalker.Walk(fw);
-        if (walk.Find(CapabilityId.Msi) is { } msi) Fix(msi.Offset + Msi.Flags, Msi.FlagsEnable, false);
-        if (walk.Find(CapabilityId.MsiX) is { } msix) Fix(msix.Offset + MsiX.Flags, MsiX.FlagsEnable, false);
-
+        var policy = intx is { } i ? new ReplayPolicy { Intx = i, BusMaster = Policy.BusMaster, ClearErrorStatus = Policy.ClearErrorStatus } : Policy;
+        var crashed = Crashed.TryGetValue(address, out var c) ? c : now;
+        var (expected, check, why, orCrashed) = PolicyExceptions.Expectation(fn.Space.Masks.Attributes, Firmware[address], crashed, policy, fn.Space.ResetCount > 0);
         var problems = new List<string>();
-        for (int i = 0; i < now.Length; i++)
+        for (int b = 0; b < now.Length; b++)
         {
-            byte w = fn.Space.Masks.Writable[i];
-            byte check = (byte)(w | exempt[i]);
-            if ((now[i] & check) != (expected[i] & check))
-                problems.Add($"{address} 0x{i:x3}: now 0x{now[i]:x2}, want 0x{expected[i]:x2} (bits 0x{check:x2})");
-        }
-        void MustBeClear(int offset, int width, uint bits, string name)
-        {
-            if (offset + width > now.Length) return;
-            uint v = 0;
-            for (int i = 0; i < width; i++) v |= (uint)now[offset + i] << (8 * i);
-            if ((v & bits) != 0) problems.Add($"{address} {name}: error bits 0x{v & bits:x} still set");
-        }
-        MustBeClear(Header.Status, 2, (uint)Status.ErrorBits, "Status");
-        if (ConfigBytes.HeaderKind(fw) == HeaderType.Bridge) MustBeClear(Type1.SecStatus, 2, (uint)Status.ErrorBits, "SecStatus");
-        if (walk.Find(CapabilityId.Express) is { } exp) MustBeClear(exp.Offset + PciExpress.DevSta, 2, PciExpress.DevStaErrorBits, "DevSta");
-        if (walk.Find(ExtendedCapabilityId.Aer) is { } aer)
-        {
-            MustBeClear(aer.Offset + Aer.UncorStatus, 4, 0xffffffff, "AER UncorStatus");
-            MustBeClear(aer.Offset + Aer.CorStatus, 4, 0xffffffff, "AER CorStatus");
+            // Bits restored only under a condition hold firmware's value or the crashed one, nothing else.
+            byte either = (byte)(orCrashed[b] & check[b]);
+            bool eitherOk = (now[b] & either) == (expected[b] & either) || (now[b] & either) == (crashed[b] & either);
+            if (((now[b] ^ expected[b]) & check[b] & ~either) == 0 && eitherOk) continue;
+            var reg = fn.Space.Masks.Attributes.RegisterAt(b);
+            string where = reg is null ? "" : $" {KernelRun.Name(reg)}";
+            problems.Add($"{address} 0x{b:x3}{where}: now 0x{now[b]:x2}, want 0x{expected[b]:x2} (bits 0x{check[b] & (now[b] ^ expected[b]):x2}; firmware 0x{Firmware[address][b]:x2}, crashed 0x{crashed[b]:x2}{(why[b] is null ? "" : $"; rule: {why[b]}")})");
         }
         return problems;
     }

@@ -243,7 +243,8 @@ public sealed class SimulatorSemanticsTests
         Assert.Equal(0, s.ReadWord(Header.Command));
         Assert.Equal(0u, s.ReadDword(Type0.BaseAddress0));
         Assert.Equal(0, s.ReadWord(0x50 + Msi.Flags) & Msi.FlagsEnable);
-        Assert.Equal(0x2810, s.ReadWord(0x70 + PciExpress.DevCtl)); // the spec's reset value; Initiate FLR reads 0
+        // The spec's reset value (PCIe 4.0 §7.5.3.4), Aux Power PM Enable aside: it is sticky (RWS). Initiate FLR reads 0.
+        Assert.Equal(0x2810 | PciExpress.DevCtlAuxPower, s.ReadWord(0x70 + PciExpress.DevCtl));
         Assert.Equal(0x00400000u, s.ReadDword(0x100 + Aer.UncorMask)); // sticky
         Assert.Equal(0x00002000u, s.ReadDword(0x100 + Aer.CorMask));
         Assert.Equal(0x10d38086u, s.ReadDword(0));
