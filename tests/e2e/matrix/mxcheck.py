@@ -112,15 +112,24 @@ except ValueError:
 CMD_BM, CMD_INTX = 0x0004, 0x0400
 
 
+# Each reason names the policy: docs/preinit.md's table "What is not restored, and why" (Planning/LeftAlone.cs),
+# or docs/e2e-matrix.md for what the matrix adds.
 POLICY = {
-    "intx": "policy busMaster off / intx disabled: an endpoint keeps Bus Master off and INTx disabled until its driver "
-            "enables them (docs/preinit.md)",
-    "msi": "policy: MSI and MSI-X stay disabled until the function's driver enables them (docs/preinit.md)",
-    "pm-data": "PM Control Data_Select (bits 12:9) is not replayed: it only selects what the PM Data register reports "
-               "(PCI PM 1.2 §3.2.4) and holds no device state (docs/e2e-matrix.md)",
-    "shpc": "the SHPC capability is not replayed: its DWORD Select only picks which hot-plug controller register the "
-            "data window shows, and shpchp sets it before every access (docs/e2e-matrix.md)",
+    "intx": "Command Bus Master off and INTx Disable on for an endpoint: a driver enables DMA and INTx when it probes "
+            "(policy busMaster/intx; docs/preinit.md, what is not restored)",
+    "msi": "MSI Enable, MSI-X Enable off: a driver enables its vectors (docs/preinit.md, what is not restored)",
+    "pm": "PM Control power state and PME Enable as found (no D-state change: the kernel owns D-states), Data_Select "
+          "as found (it selects what the read-only Data register shows) (docs/preinit.md, what is not restored)",
+    "mps": "DevCtl Max Payload Size: the kernel's (pci_configure_mps()) (docs/preinit.md, what is not restored)",
+    "ari-fwd": "DevCtl2 ARI Forwarding Enable as found: pci_configure_ari() sets it (docs/preinit.md, what is not restored)",
+    "acs": "ACS Control as found: the kernel sets ACS by its IOMMU policy (docs/preinit.md, what is not restored)",
+    "ari": "ARI Control as found: the kernel's (docs/preinit.md, what is not restored)",
+    "l1ss": "L1 PM Substates restored only with the link partner (docs/preinit.md, what is not restored)",
+    "other-cap": "a capability preinit does not restore (its driver or the kernel owns it; docs/preinit.md, what is "
+                 "not restored: every other capability)",
 }
+# The structures (register name prefixes) preinit restores; a writable register elsewhere is "every other capability".
+RESTORED = ("PM.", "MSI.", "MSIX.", "PCIe.", "AER.", "LTR.", "L1SS.", "PTM.", "DPC.", "ACS.", "ARI.")
 
 
 def policy_bits(addr, name, fw, aft, is_bridge):
@@ -138,9 +147,19 @@ def policy_bits(addr, name, fw, aft, is_bridge):
     if name == "MSIX.Flags" and fw & 0x8000 and not aft & 0x8000:
         return 0x8000, POLICY["msi"]
     if name == "PM.Ctrl":
-        return 0x1e00, POLICY["pm-data"]
-    if name == "SHPC.DwordSelect":
-        return 0xff, POLICY["shpc"]
+        return 0x1f03, POLICY["pm"]
+    if name == "PCIe.DevCtl":
+        return 0x00e0, POLICY["mps"]
+    if name == "PCIe.DevCtl2":
+        return 0x0020, POLICY["ari-fwd"]
+    if name == "ACS.Ctrl":
+        return 0xffff, POLICY["acs"]
+    if name == "ARI.Ctrl":
+        return 0xffff, POLICY["ari"]
+    if name in ("L1SS.Ctl1", "L1SS.Ctl2"):
+        return 0xffffffff, POLICY["l1ss"]
+    if "." in name and not name.startswith(RESTORED):
+        return 0xffffffff, POLICY["other-cap"]
     return 0, None
 
 

@@ -6,12 +6,12 @@ Usage: specmask.py WORK SCENARIO PRECONFIG
   Writes WORK/matrix-<scenario>-fw.lspci (firmware's config space of every function, lspci -xxxx text, from the
   serial log), runs `PRECONFIG sim masks lspci:THAT` (JSON "preconfig-spec-masks" version 1: per function, per
   register the spec's writable, rw1c, actions, optional and resource masks) and compares, bit by bit, over the bytes
-  the guest probed:
+  the guest probed (register by register, as the JSON lists them):
     qemu-only: QEMU lets software change a bit the specification makes read-only or reserved;
     spec-only: the specification makes a bit read-write (not optional) and QEMU hardwires it.
   Bits the probe never writes (actions, AVOID in cfgprobe.c) are left out, as are optional bits QEMU does not
   implement (an implementation choice the specification allows). Each difference is printed; those listed in
-  matrix/qemu-vs-spec.txt with a reason are explained. Prints "E2E-MATRIX-SPEC <scenario> ..." and adds a "spec"
+  matrix/qemu-vs-spec.txt with a reason are explained; an unexplained one makes the exit status 1. Prints "E2E-MATRIX-SPEC <scenario> ..." and adds a "spec"
   section to WORK/matrix-<scenario>.json. When the preconfig build has no `sim masks` (the table not merged yet), it
   says so ("waiting") and compares nothing: never a made-up result."""
 import json
@@ -107,8 +107,9 @@ elif run is not None:
                 if not qemu_only and not spec_only:
                     continue
                 key = f"{tname} {r['structure']} {r['name']}"
+                why = known.get(key) or known.get(f"* {r['structure']} {r['name']}")
                 d = {"address": addr, "type": tname, "structure": r["structure"], "register": r["name"], "at": r["at"],
-                     "qemu_only": f"0x{qemu_only:x}", "spec_only": f"0x{spec_only:x}", "why": known.get(key)}
+                     "qemu_only": f"0x{qemu_only:x}", "spec_only": f"0x{spec_only:x}", "why": why}
                 out["differences"].append(d)
         out["explained"] = sum(1 for d in out["differences"] if d["why"])
 
@@ -120,9 +121,12 @@ if out["status"] == "compared":
           f"explained={out['explained']}")
 else:
     print(f"E2E-MATRIX-SPEC {scenario} waiting: {out.get('reason')}")
+unexplained = [d for d in out["differences"] if not d["why"]]
 try:
     res = json.load(open(res_path))
     res["spec"] = out
     json.dump(res, open(res_path, "w"), indent=1)
 except (OSError, ValueError):
     pass
+# A difference nobody explained fails the scenario: either QEMU or the table changed, and someone must say which.
+sys.exit(1 if unexplained else 0)
