@@ -32,6 +32,7 @@ mark LSI pending status=0x$(setpci -s "$LSI" STATUS) command=0x$(setpci -s "$LSI
 mx_interrupts first
 case "$mode" in
   scsi-irq-none) append="$append preconfig=off" ;;
+  scsi-irq-quiesce) ;;                                     # preinit's default policy: quiesce and restore, no reset
   *) append="$append preconfig.policy=/e2e/matrix/reset-lsi.policy" ;;
 esac
 kdump_base=/capture-matrix.gz

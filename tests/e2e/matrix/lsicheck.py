@@ -8,7 +8,8 @@ masked and edge-triggered, and QEMU clears the latch only on a drop it sees in l
   scsi-irq-none  no preconfig: the storm (fails loudly if it stops reproducing);
   scsi-irq       preinit resets the controller through its bridge (reset-lsi.policy): the reset is verified and the
                  function's INTx is down before the driver loads, and the storm still comes: no config-space action
-                 or reset reaches the interrupt controller's latch (fails if that stops being so: update the docs).
+                 or reset reaches the interrupt controller's latch (fails if that stops being so: update the docs);
+  scsi-irq-quiesce (not in the default list) preinit's default policy, quiesce and restore: figures only.
 Prints "e2e: PASS|FAIL <scenario> (...)"; writes WORK/lsi-<scenario>.json for table.py."""
 import argparse
 import json
