@@ -74,6 +74,14 @@ static void mark(struct fn *f, int off, int n, int cls)
     for (int i = off; i < off + n && i < f->len; i++) f->scope[i] = (unsigned char)cls;
 }
 
+/* A structure whose first hdr bytes are probed and whose next body bytes are of class cls; returns -1 ("marked"). */
+static int header_only(struct fn *f, int p, int hdr, int body, int cls)
+{
+    mark(f, p, hdr, C_PROBE);
+    if (body) mark(f, p + hdr, body, cls);
+    return -1;
+}
+
 static void avoid16(struct fn *f, int off, unsigned bits)
 {
     if (off + 1 >= f->len) return;
@@ -139,23 +147,16 @@ static void classify(struct fn *f)
             case 0x12: len = 8; break;                    /* SATA */
             case 0x13: len = 6; f->avoid[p + 4] |= 0x01; break;   /* Advanced Features: Initiate FLR */
             case 0x0c:                                    /* SHPC: DWORD select probed, data window not */
-                mark(f, p, 4, C_PROBE);
-                mark(f, p + 4, 4, C_HAZARD);
-                len = -1;
+                len = header_only(f, p, 4, 4, C_HAZARD);
                 break;
             case 0x03:                                    /* VPD */
-                mark(f, p, 2, C_PROBE);
-                mark(f, p + 2, 6, C_HAZARD);
-                len = -1;
+                len = header_only(f, p, 2, 6, C_HAZARD);
                 break;
             case 0x09:                                    /* vendor-specific: header probed, body device-specific */
-                mark(f, p, 3, C_PROBE);
-                len = -1;
+                len = header_only(f, p, 3, 0, C_DEV);
                 break;
             default:
-                mark(f, p, 2, C_PROBE);
-                mark(f, p + 2, 2, C_UNKNOWN);
-                len = -1;
+                len = header_only(f, p, 2, 2, C_UNKNOWN);
             }
             if (len > 0) mark(f, p, len, C_PROBE);
             p = c[p + 1] & 0xfc;
@@ -179,23 +180,16 @@ static void classify(struct fn *f)
         case 0x001d: len = 0x18; avoid16(f, p + 6, 0x0040); break;   /* DPC: Software Trigger */
         case 0x0019: len = 12; f->avoid[p + 4] |= 0x01; break;       /* Secondary PCIe: Perform Equalization */
         case 0x0010:                                      /* SR-IOV */
-            mark(f, p, 4, C_PROBE);
-            mark(f, p + 4, 0x3c, C_HAZARD);
-            len = -1;
+            len = header_only(f, p, 4, 0x3c, C_HAZARD);
             break;
         case 0x0015:                                      /* Resizable BAR: a resource assignment */
-            mark(f, p, 4, C_PROBE);
-            mark(f, p + 4, 0x0c, C_RES);
-            len = -1;
+            len = header_only(f, p, 4, 0x0c, C_RES);
             break;
         case 0x000b:                                      /* vendor-specific extended */
-            mark(f, p, 8, C_PROBE);
-            len = -1;
+            len = header_only(f, p, 8, 0, C_DEV);
             break;
         default:
-            mark(f, p, 4, C_PROBE);
-            mark(f, p + 4, 4, C_UNKNOWN);
-            len = -1;
+            len = header_only(f, p, 4, 4, C_UNKNOWN);
         }
         if (len > 0) mark(f, p, len, C_PROBE);
         int next = (h >> 20) & 0xffc;

@@ -11,30 +11,18 @@ masked and edge-triggered, and QEMU clears the latch only on a drop it sees in l
                  or reset reaches the interrupt controller's latch (fails if that stops being so: update the docs);
   scsi-irq-quiesce (not in the default list) preinit's default policy, quiesce and restore: figures only.
 Prints "e2e: PASS|FAIL <scenario> (...)"; writes WORK/lsi-<scenario>.json for table.py."""
-import argparse
 import json
 import os
 import sys
 
-ap = argparse.ArgumentParser()
-ap.add_argument("scenario")
-ap.add_argument("log")
-ap.add_argument("--wall", default="?")
-ap.add_argument("--qemu-rc", type=int, default=0)
-ap.add_argument("--qemu-out", default=None)
-a = ap.parse_args()
-try:
-    text = open(a.log, "rb").read().decode("latin-1")
-except OSError:
-    text = ""
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from verdict import Verdict  # noqa: E402
+
+v = Verdict()
+a, need, problems, figures = v.args, v.need, v.problems, v.figures
 lsi, works, dmesg, marks, irq = {}, {}, [], {}, {}
 report = None
-for line in text.split("\n"):
-    i = line.find("E2E:")
-    if i < 0:
-        continue
-    rest = line[i + 4:].rstrip("\r")
-    w = rest.split(" ")
+for w, rest in v.records():
     if w[0] == "LSI":
         kv = dict(x.split("=", 1) for x in w[1:] if "=" in x)
         phase = w[1] if len(w) > 1 and "=" not in w[1] else ("read" if "rc" in kv else "disk")
@@ -53,24 +41,11 @@ for line in text.split("\n"):
     else:
         marks.setdefault(w[0], w[1:])
 
-problems, figures = [], {"wall_s": a.wall}
-
-
-def need(cond, msg):
-    if not cond:
-        problems.append(msg)
-    return cond
-
-
 def status(phase):
     v = lsi.get(phase, {}).get("status")
     return int(v, 16) if v else None
 
 
-if a.qemu_rc == 124:
-    problems.append("QEMU timed out")
-elif a.qemu_rc != 0:
-    problems.append(f"QEMU exit {a.qemu_rc}")
 need("DONE" in marks, "capture kernel did not finish")
 addr = lsi.get("first", {}).get("addr", "?")
 need(works.get("first") == "ok", "the lsi53c895a's disk did not read in the first kernel")
@@ -111,8 +86,4 @@ elif s == "scsi-irq":
 out = {"scenario": s, "address": addr, "figures": figures, "problems": problems, "dmesg": dmesg[:12], "irq": irq}
 with open(os.path.join(os.path.dirname(os.path.abspath(a.log)), f"lsi-{s}.json"), "w") as f:
     json.dump(out, f, indent=1)
-fig = " ".join(f"{k}={v}" for k, v in figures.items() if v is not None)
-if problems:
-    print(f"e2e: FAIL {s}: " + "; ".join(dict.fromkeys(problems)) + f" ({fig})")
-    sys.exit(1)
-print(f"e2e: PASS {s} ({fig})")
+v.finish()

@@ -12,22 +12,16 @@ twice before and after the hook. Judged here, independently of preconfig's code:
     otherwise (POLICY below: each such mismatch is printed with its reason);
   - resource registers (BARs, ROM, windows, bus numbers) equal firmware's (never dirtied, never moved);
   - every driver works after preinit; leftover DMA changes the dump before the hook and not after it."""
-import argparse
 import json
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from registers import registers, pcie_type, u16  # noqa: E402
+from registers import registers, u16  # noqa: E402
+from verdict import Verdict  # noqa: E402
 
-ap = argparse.ArgumentParser()
-ap.add_argument("scenario")
-ap.add_argument("log")
-ap.add_argument("--wall", default="?")
-ap.add_argument("--qemu-rc", type=int, default=0)
-ap.add_argument("--qemu-out", default=None)
-a = ap.parse_args()
+v = Verdict()
+a, text, need, problems, figures = v.args, v.text, v.need, v.problems, v.figures
 here = os.path.dirname(os.path.abspath(__file__))
 DMANIC = "0000:01:00.0"
 
@@ -37,17 +31,9 @@ for line in open(os.path.join(here, "devices.txt")):
     if w and not line.startswith("#") and len(w) >= 4:
         types[w[0]] = (w[1], w[3])
 
-try:
-    text = open(a.log, "rb").read().decode("latin-1")
-except OSError:
-    text = ""
 xlen, xcfg, scope, wmask, avoid, nodirty, probe, dirtied = {}, {}, {}, {}, {}, {}, {}, {}
 works, loads, vm, marks = {}, {}, {}, {}
-for line in text.split("\n"):
-    i = line.find("E2E:")
-    if i < 0:
-        continue
-    w = line[i + 4:].rstrip("\r").split(" ")
+for w, rest in v.records():
     k = w[0]
     try:
         if k == "XLEN":
@@ -67,7 +53,7 @@ for line in text.split("\n"):
         elif k == "MXVMCORE" and len(w) > 2:
             vm[w[1]] = dict(x.split("=", 1) for x in w[2:] if "=" in x)
         elif k == "REPORT":
-            marks.setdefault("REPORT", line[i + 4 + 7:])
+            marks.setdefault("REPORT", rest[7:])
         else:
             marks.setdefault(k, w[1:])
     except (ValueError, IndexError):
@@ -89,16 +75,6 @@ def pad(b, n):
 
 def val(b, o, n):
     return int.from_bytes(b[o:o + n], "little")
-
-
-problems = []
-figures = {"wall_s": a.wall}
-
-
-def need(cond, msg):
-    if not cond:
-        problems.append(msg)
-    return cond
 
 
 report = {}
@@ -293,12 +269,7 @@ for e in notes:
     print(f"E2E-MATRIX-NOTE {a.scenario} {e}")
 
 # Verdicts.
-done = "DONE" in marks
-if a.qemu_rc == 124:
-    problems.append("QEMU timed out")
-elif a.qemu_rc != 0:
-    problems.append(f"QEMU exit {a.qemu_rc}")
-need(done, "capture kernel did not finish")
+need("DONE" in marks, "capture kernel did not finish")
 kinds = {r["type"] for r in rows}
 figures.update(device_types=len(kinds), functions=len(rows), registers_checked=n_checked,
                dirtied=n_dirtied, survived=n_survived, mismatches=len(explained) + len(unexplained),
@@ -336,8 +307,4 @@ out = {"scenario": a.scenario, "iommu": a.scenario.endswith("-iommu"), "rows": r
 with open(os.path.join(os.path.dirname(os.path.abspath(a.log)), f"matrix-{a.scenario}.json"), "w") as f:
     json.dump(out, f, indent=1)
 
-fig = " ".join(f"{k}={v}" for k, v in figures.items() if v is not None)
-if problems:
-    print(f"e2e: FAIL {a.scenario}: " + "; ".join(dict.fromkeys(problems)) + f" ({fig})")
-    sys.exit(1)
-print(f"e2e: PASS {a.scenario} ({fig})")
+v.finish()
