@@ -13,8 +13,9 @@ for a in "$@"; do
     *) echo "build.sh: unknown argument $a (only --deb)" >&2; exit 2 ;;
   esac
 done
+# Warnings are shown: a trim or AOT warning (IL2xxx/IL3xxx) means code that may break in the binary, and there is none.
 publish() {
-  dotnet publish "$here/src/Cli/Preconfig.Cli.csproj" -c Release -r linux-x64 --nologo -v q -clp:ErrorsOnly "$@"
+  dotnet publish "$here/src/Cli/Preconfig.Cli.csproj" -c Release -r linux-x64 --nologo -v q -clp:NoSummary "$@"
 }
 publish -o "$here/dist"
 publish -o "$here/dist/initramfs" -p:PreconfigEdition=initramfs

@@ -17,7 +17,7 @@ internal sealed class CliUsageException(string message) : Exception(message);
 
 internal static class CliRunner
 {
-    public static int Run(RootCommand root, string[] args)
+    public static int Run(Command root, string[] args)
     {
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && !IsHelpRequest(args))
@@ -29,8 +29,11 @@ internal static class CliRunner
         }
         try
         {
-            // Without this, System.CommandLine catches every exception itself and exits 1, so input errors never reach exit 2.
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Without EnableDefaultExceptionHandler = false, System.CommandLine catches every exception itself and exits 1,
+            // so input errors never reach exit 2. Without ProcessTerminationTimeout = null, it takes SIGTERM for an async
+            // verb (the daemon) and ends the process with 143 before the host's lifetime has stopped the service and let
+            // a store write finish; the host handles SIGTERM itself.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (Exception e) when (IsInputError(e))
         {

@@ -93,11 +93,10 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
         log.Info($"snapshot from {loaded.Location} (sequence {loaded.Sequence}, captured {loaded.Snapshot.CapturedAt:u}, {loaded.Snapshot.Devices.Count} functions"
             + (loaded.SignatureChecked ? ", signature checked)" : ")"));
 
-        // The capture kernel has little memory: give back what loading the blob used before reading the devices.
-        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
+        // The capture kernel has little memory: the initramfs edition caps the GC's gen0 budget (Preconfig.Cli.csproj,
+        // GCgen0size) so the heap stays small through every phase, without forced collections here.
         var target = o.Target();
         var matches = DeviceMatcher.Match(loaded.Snapshot, target, o.Policy);
-        GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         return Replay(o, target, matches, clock, startTimestamp);
     }
 

@@ -38,11 +38,10 @@ internal static class DaemonCommand
         var fs = new FileSystem();
         var pipeline = DaemonPipelines.Create(settings, fs);
         var watcher = new DeviceSetWatcher(fs, DaemonPipelines.WatchedRoots(settings.Sources));
-        using var notify = SdNotify.FromEnvironment();
         var logger = DaemonHost.CreateLogger();
         try
         {
-            using var host = DaemonHost.Build(settings, pipeline, fs, watcher, notify, logger);
+            using var host = DaemonHost.Build(settings, pipeline, fs, watcher, logger);
             await host.RunAsync();
             return ExitCodes.Success;
         }

@@ -1,6 +1,8 @@
 using System.IO.Abstractions;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Preconfig.ConfigCapture.Merge;
 using Preconfig.ConfigCapture.Sources;
@@ -14,20 +16,25 @@ public sealed record DaemonPipeline(
     IReadOnlyList<IStoreTarget> Stores);
 
 /// <summary>
-/// The boot-time service's work, apart from any host so tests drive it directly: capture and write every store, say
-/// READY to systemd, then poll the device set and re-capture when it changes. A re-capture never makes a record less
-/// pristine: the previous snapshot is merged in as the first source, so a function captured before its driver bound
-/// keeps those bytes (unless it now holds another device). Stores are rewritten only when the content changed, or
-/// when their last write failed (after the retry interval). Store writes are not cancellable: a stop request waits
-/// for the write in progress, so no store is left half written by us.
+/// The boot-time service's work, apart from any host so tests drive it directly: <see cref="Start"/> captures and
+/// writes every store (systemd's READY=1 follows once it has returned: the host's SystemdLifetime sends it when the
+/// application has started), then <see cref="WatchAsync"/> polls the device set and re-captures when it changes,
+/// pinging systemd's watchdog when the unit asks for one. A re-capture never makes a record less pristine: the
+/// previous snapshot is merged in as the first source, so a function captured before its driver bound keeps those
+/// bytes (unless it now holds another device). Stores are rewritten only when the content changed, or when their
+/// last write failed (after the retry interval). Store writes are not cancellable: a stop request waits for the
+/// write in progress, so no store is left half written by us.
 /// </summary>
+/// <param name="systemd">systemd's notification socket (STATUS and WATCHDOG lines), or null when not run by systemd.</param>
+/// <param name="watchdog">The unit's WatchdogSec (from <c>$WATCHDOG_USEC</c>), or null when it sets none.</param>
 public sealed class CaptureDaemon(
     DaemonSettings settings,
     DaemonPipeline pipeline,
     DeviceSetWatcher watcher,
     IFileSystem fileSystem,
-    SdNotify notify,
     ILogger logger,
+    ISystemdNotifier? systemd = null,
+    TimeSpan? watchdog = null,
     TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -47,23 +54,45 @@ public sealed class CaptureDaemon(
 
     public DaemonStatus Status => _status;
 
-    public async Task RunAsync(CancellationToken stopping)
+    /// <summary>The first capture and store write. Throws when it fails: the service then does not start.</summary>
+    public void Start()
     {
         _status.StartedAt = _time.GetUtcNow();
         SaveStatus();
-
         try
         {
             CaptureAndWrite("start");
-            _status.State = "running";
+        }
+        catch
+        {
+            _status.State = "stopped";
             SaveStatus();
-            Notify(notify.Ready(Summary()));
-            logger.LogInformation("Ready: {Summary}", Summary());
+            throw;
+        }
+        _status.State = "running";
+        SaveStatus();
+        Notify("STATUS=" + Summary());
+        logger.LogInformation("Ready: {Summary}", Summary());
+    }
 
-            DateTimeOffset lastRetry = _time.GetUtcNow();
+    /// <summary>Watches the device set until <paramref name="stopping"/> is cancelled, then records the stop.</summary>
+    public async Task WatchAsync(CancellationToken stopping)
+    {
+        // systemd wants a keep-alive at least every WatchdogSec; half of it, as sd_watchdog_enabled(3) advises.
+        var ping = watchdog / 2;
+        var delay = ping is { } p && p < settings.PollInterval ? p : settings.PollInterval;
+        try
+        {
+            DateTimeOffset lastRetry = _time.GetUtcNow(), lastPing = DateTimeOffset.MinValue;
             while (!stopping.IsCancellationRequested)
             {
-                try { await Task.Delay(settings.PollInterval, _time, stopping).ConfigureAwait(false); }
+                // Ping now unless the next turn (one delay later) still comes within the ping interval.
+                if (ping is { } every && _time.GetUtcNow() - lastPing + delay > every)
+                {
+                    Notify("WATCHDOG=1");
+                    lastPing = _time.GetUtcNow();
+                }
+                try { await Task.Delay(delay, _time, stopping).ConfigureAwait(false); }
                 catch (OperationCanceledException) { break; }
 
                 bool changed = watcher.Changed(out int added, out int removed);
@@ -81,13 +110,13 @@ public sealed class CaptureDaemon(
                         _captureFailed = true;
                         logger.LogError("Capture failed, keeping the last snapshot: {Error}", e.Message);
                     }
-                    Notify(notify.Status(Summary()));
+                    Notify("STATUS=" + Summary());
                 }
                 else if (_status.Stores.Any(s => !s.Ok) && _time.GetUtcNow() - lastRetry >= settings.RetryInterval)
                 {
                     lastRetry = _time.GetUtcNow();
                     WriteStores();
-                    Notify(notify.Status(Summary()));
+                    Notify("STATUS=" + Summary());
                 }
             }
         }
@@ -95,7 +124,7 @@ public sealed class CaptureDaemon(
         {
             _status.State = "stopped";
             SaveStatus();
-            Notify(notify.Stopping(Summary()));
+            Notify("STATUS=stopped; " + Summary());
             logger.LogInformation("Stopped");
         }
     }
@@ -215,8 +244,18 @@ public sealed class CaptureDaemon(
         _textfile?.Update(_status);
     }
 
-    private void Notify(string? error)
+    /// <summary>One line to systemd. A lost notification must not stop a capture: failures are logged, not thrown.</summary>
+    private void Notify(string assignment)
     {
-        if (error is not null) logger.LogWarning("{Error}", error);
+        if (systemd is not { IsEnabled: true }) return;
+        try
+        {
+            // A STATUS value is one line: a newline would start another assignment.
+            systemd.Notify(new ServiceState(assignment.Replace('\n', ' ')));
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        {
+            logger.LogWarning("sd_notify {Assignment} failed: {Error}", assignment.Split('=')[0], e.Message);
+        }
     }
 }

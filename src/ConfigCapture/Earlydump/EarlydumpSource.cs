@@ -37,7 +37,7 @@ public sealed class EarlydumpSource(string argument, IFileSystem fileSystem, str
         }
         else
         {
-            using var reader = new StreamReader(fileSystem.FileStream.Create(Argument, FileMode.Open, FileAccess.Read));
+            using var reader = new StreamReader(fileSystem.FileStream.New(Argument, FileMode.Open, FileAccess.Read));
             log = EarlydumpParser.Read(reader, Argument);
         }
         warnings.AddRange(log.Problems.Select(p => p.ToString()));

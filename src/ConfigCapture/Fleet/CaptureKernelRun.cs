@@ -37,7 +37,7 @@ public sealed record CaptureKernelRun
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
         foreach (var dir in dirs)
         {
-            var info = fs.FileInfo.FromFileName(fs.Path.Combine(dir, RecordName));
+            var info = fs.FileInfo.New(fs.Path.Combine(dir, RecordName));
             if (!info.Exists) continue;
             if (newest is null || info.LastWriteTimeUtc > newest.LastWriteTimeUtc
                 || (info.LastWriteTimeUtc == newest.LastWriteTimeUtc && string.CompareOrdinal(info.FullName, newest.FullName) > 0))
@@ -50,7 +50,7 @@ public sealed record CaptureKernelRun
     /// must still show the daemon's state.</summary>
     public static CaptureKernelRun Read(IFileSystem fs, string path)
     {
-        var info = fs.FileInfo.FromFileName(path);
+        var info = fs.FileInfo.New(path);
         var run = new CaptureKernelRun
         {
             Directory = fs.Path.GetDirectoryName(path) ?? "",

@@ -25,7 +25,7 @@ public sealed class LspciSource(IFileSystem fs, string path, string? description
         else
         {
             if (!fs.File.Exists(Path)) throw new FileNotFoundException($"{Path}: no such file", Path);
-            using var stream = fs.FileStream.Create(Path, FileMode.Open, FileAccess.Read);
+            using var stream = fs.FileStream.New(Path, FileMode.Open, FileAccess.Read);
             dump = LspciDumpReader.Read(stream, Path);
         }
         var warnings = dump.Problems.Select(p => p.ToString()).ToList();

@@ -23,8 +23,9 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
     /// <summary>Default: a bound driver may have changed registers; an unbound function is as firmware and the kernel's enumeration left it.</summary>
     public static Pristineness ByDriver(PciFunctionInfo info) => info.Driver is null ? Pristineness.Undriven : Pristineness.DriverBound;
 
-    /// <summary>Reads one function another way than through <see cref="Access"/> (the sysfs fast path); enumeration stays Access's.</summary>
-    internal Func<PciAddress, FunctionRead>? Reader { get; init; }
+    /// <summary>Reads the listed functions another way than through <see cref="Access"/> (the sysfs fast path), one
+    /// result per address in list order; enumeration stays Access's.</summary>
+    internal Func<IReadOnlyList<PciAddress>, IReadOnlyList<FunctionRead>>? Reader { get; init; }
 
     public SourceCapture Capture()
     {
@@ -33,9 +34,12 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
         var warnings = new List<string>();
         var truncated = new List<PciAddress>();
         int shortest = int.MaxValue;
-        foreach (var address in Access.EnumerateFunctions())
+        var addresses = Access.EnumerateFunctions();
+        var reads = Reader?.Invoke(addresses);
+        for (int i = 0; i < addresses.Count; i++)
         {
-            var read = Reader?.Invoke(address) ?? ReadThroughAccess(address);
+            var address = addresses[i];
+            var read = reads is null ? ReadThroughAccess(address) : reads[i];
             if (read.InfoWarning is not null)
                 warnings.Add($"{address}: driver/reset_method/resource unreadable ({read.InfoWarning}); captured without them");
             if (read.Config is not { } config)

@@ -69,7 +69,7 @@ public sealed record SourceSpec(SourceKind Kind, string Argument, string Text)
         if (!fs.File.Exists(Argument)) throw new FileNotFoundException($"{Argument}: no such file", Argument);
         Span<byte> head = stackalloc byte[16];
         int n;
-        using (var stream = fs.FileStream.Create(Argument, FileMode.Open, FileAccess.Read))
+        using (var stream = fs.FileStream.New(Argument, FileMode.Open, FileAccess.Read))
             n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         head = head[..n];
         if (HandoffBlob.HasMagic(head)) return this with { Kind = SourceKind.Store };

@@ -22,7 +22,7 @@ public sealed class SysfsSource(IFileSystem fileSystem, string root = SysfsConfi
         return new PciAccessSource(access, Description, LiveSystem.Now(fileSystem))
         {
             // On the real file system, the fast path (a third of the syscalls); tests' other file systems keep theirs.
-            Reader = fileSystem is FileSystem ? a => SysfsBulkReader.Read(Root, a) : null,
+            Reader = fileSystem is FileSystem ? addresses => SysfsBulkReader.ReadAll(Root, addresses) : null,
         }.Capture();
     }
 }

@@ -6,7 +6,7 @@ namespace Preconfig.ConfigSpace.Sysfs;
 /// </summary>
 internal static class Errno
 {
-    public const int EPERM = 1, ENOENT = 2, EIO = 5, ENXIO = 6, EBUSY = 16, ENODEV = 19, EINVAL = 22, ENOTTY = 25, EACCES = 13,
+    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EBUSY = 16, ENODEV = 19, EINVAL = 22, ENOTTY = 25, EACCES = 13, ENOTDIR = 20,
         EOPNOTSUPP = 95, ETIMEDOUT = 110, ENOTSUPP = 524;
 
     public static int? Of(Exception e) => e switch

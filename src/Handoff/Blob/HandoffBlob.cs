@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
-using Preconfig.Handoff.MessagePack;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Handoff.Blob;
@@ -50,8 +49,11 @@ public static class HandoffBlob
     public const ushort FormatVersion = 1;
     public const int FixedHeaderLength = 48;
     public const int MacLength = 32;
-    /// <summary>Largest stored or decompressed body accepted: bounds what reading a blob allocates.</summary>
-    public const int MaxBodyLength = 64 << 20;
+    /// <summary>
+    /// Largest stored or decompressed body accepted: bounds what reading a blob allocates before the body is decoded
+    /// (the decoder's own limits are in <see cref="SnapshotBody"/>). A real body takes about 450 bytes per function.
+    /// </summary>
+    public const int MaxBodyLength = 32 << 20;
 
     private const int OffVersion = 8, OffHeaderLength = 10, OffFlags = 12, OffSequence = 16, OffBodyLength = 24,
         OffRawLength = 28, OffCrc = 32, OffReserved = 36, OffMac = FixedHeaderLength;
@@ -220,7 +222,7 @@ public static class HandoffBlob
             var snapshot = SnapshotBody.Decode(body, compressed ? 0 : info.HeaderLength);
             return new DecodedBlob(info, snapshot, key is not null);
         }
-        catch (MessagePackFormatException e)
+        catch (BodyFormatException e)
         {
             string where = info.Compression != "none" ? $"decompressed body offset {e.Offset}" : $"body";
             throw new HandoffFormatException(info.Compression != "none" ? -1 : e.Offset,

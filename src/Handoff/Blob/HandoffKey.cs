@@ -21,7 +21,7 @@ public sealed class HandoffKey
 
     public static HandoffKey Load(IFileSystem fs, string path)
     {
-        var info = fs.FileInfo.FromFileName(path);
+        var info = fs.FileInfo.New(path);
         if (!info.Exists) throw new FileNotFoundException($"{path}: key file not found", path);
         if (info.Length > MaxLength) throw new InvalidDataException($"{path}: key file is longer than {MaxLength} bytes");
         return new HandoffKey(fs.File.ReadAllBytes(path), path);

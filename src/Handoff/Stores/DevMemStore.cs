@@ -45,7 +45,7 @@ public sealed class DevMemStore : HandoffStore
     {
         RequireFile(_fs, Path);
         var slots = new[] { new byte[SlotSize], new byte[SlotSize] };
-        using var stream = _fs.FileStream.Create(Path, FileMode.Open, FileAccess.Read);
+        using var stream = _fs.FileStream.New(Path, FileMode.Open, FileAccess.Read);
         for (int i = 0; i < 2; i++)
         {
             stream.Seek(SlotOffset(i), SeekOrigin.Begin);
@@ -119,7 +119,7 @@ public sealed class DevMemStore : HandoffStore
         string? dir = _fs.Path.GetDirectoryName(_fs.Path.GetFullPath(Path));
         if (dir is not null && !_fs.Directory.Exists(dir)) throw new DirectoryNotFoundException($"{Path}: no such directory {dir}");
         var mode = _fs.File.Exists(Path) || Path.StartsWith("/dev/", StringComparison.Ordinal) ? FileMode.Open : FileMode.CreateNew;
-        using var stream = _fs.FileStream.Create(Path, mode, FileAccess.ReadWrite);
+        using var stream = _fs.FileStream.New(Path, mode, FileAccess.ReadWrite);
         stream.Seek(plan.Offset, SeekOrigin.Begin);
         stream.Write(plan.Blob, 0, length);
         Fsync(stream);

@@ -102,7 +102,7 @@ public abstract class HandoffStore
         string temp = fs.Path.Combine(dir, $".{fs.Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         try
         {
-            using (var stream = fs.FileStream.Create(temp, FileMode.Create, FileAccess.Write))
+            using (var stream = fs.FileStream.New(temp, FileMode.Create, FileAccess.Write))
             {
                 stream.Write(bytes);
                 Fsync(stream);
@@ -122,10 +122,11 @@ public abstract class HandoffStore
         if (!fs.File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
     }
 
-    /// <summary>Flushes to the device (fsync) when the stream is a real file.</summary>
+    /// <summary>Flushes to the device (fsync) when the stream is a file (a mock file system's stream just flushes).</summary>
     internal static void Fsync(Stream stream)
     {
-        if (stream is FileStream file) file.Flush(flushToDisk: true);
+        if (stream is FileSystemStream file) file.Flush(flushToDisk: true);
+        else if (stream is FileStream real) real.Flush(flushToDisk: true);
         else stream.Flush();
     }
 
@@ -133,7 +134,7 @@ public abstract class HandoffStore
     internal static byte[] ReadBounded(IFileSystem fs, string path, long limit)
     {
         RequireFile(fs, path);
-        using var stream = fs.FileStream.Create(path, FileMode.Open, FileAccess.Read);
+        using var stream = fs.FileStream.New(path, FileMode.Open, FileAccess.Read);
         long length = stream.Length;
         if (length > limit) throw new HandoffFormatException(limit, $"{path}: {length} bytes is more than the {limit} accepted");
         var bytes = new byte[length];
@@ -157,7 +158,7 @@ public sealed class FileStore(IFileSystem fs, string path, string spec) : Handof
     public override StoreWriteResult Save(Snapshot snapshot, HandoffKey? key = null, BlobCompression compression = BlobCompression.Auto)
     {
         ulong sequence = 1;
-        if (fs.File.Exists(Path) && fs.FileInfo.FromFileName(Path).Length <= HandoffBlob.MaxBodyLength)
+        if (fs.File.Exists(Path) && fs.FileInfo.New(Path).Length <= HandoffBlob.MaxBodyLength)
             sequence = NextSequence(fs.File.ReadAllBytes(Path));
         var blob = HandoffBlob.Write(snapshot, new BlobWriteOptions { Sequence = sequence, Key = key, Compression = compression });
         WriteAtomically(fs, Path, blob);

@@ -21,7 +21,7 @@ public sealed class PreinitLog : IDisposable
         _console = console;
         _consoleLevel = consoleLevel;
         if (kmsgPath is null) return;
-        try { _kmsg = fs.FileStream.Create(kmsgPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite); }
+        try { _kmsg = fs.FileStream.New(kmsgPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }

@@ -94,12 +94,19 @@ public sealed class CaptureEndToEndTests : IDisposable
         Assert.False(File.Exists(blob));
     }
 
-    [Fact]
-    public void The_daemon_process_notifies_systemd_writes_its_store_and_stops_cleanly_on_sigterm()
+    /// <summary>
+    /// The daemon as systemd runs it (Type=notify): <c>$NOTIFY_SOCKET</c> a path or an abstract name ('@'), the
+    /// notifications sent by Microsoft.Extensions.Hosting.Systemd's notifier and lifetime (turned on by the variable:
+    /// this test's process is not systemd), SIGTERM to stop.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_daemon_process_notifies_systemd_writes_its_store_and_stops_cleanly_on_sigterm(bool abstractSocket)
     {
-        string sock = Path.Combine(_dir.Path, "notify.sock");
+        string sock = abstractSocket ? "@preconfig-test-" + Guid.NewGuid().ToString("n") : Path.Combine(_dir.Path, "notify.sock");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        notify.Bind(new UnixDomainSocketEndPoint(sock));
+        notify.Bind(new UnixDomainSocketEndPoint(abstractSocket ? "\0" + sock[1..] : sock));
         notify.ReceiveTimeout = 60_000;
         string store = Path.Combine(_dir.Path, "handoff.pcfg"), status = Path.Combine(_dir.Path, "status.json");
         string config = _dir.File("preconfig.json", $$"""{ "sources": ["sysfs:{{_tree.Root}}"], "pollIntervalSeconds": 0.2 }""");
@@ -117,13 +124,15 @@ public sealed class CaptureEndToEndTests : IDisposable
         var stderr = process.StandardError.ReadToEndAsync();
         try
         {
-            Assert.StartsWith("READY=1\nSTATUS=" + _functions.Count + " functions captured", Receive(notify));
+            Assert.StartsWith("STATUS=" + _functions.Count + " functions captured", Receive(notify));
+            Assert.Equal("READY=1", Receive(notify)); // once the store holds the capture
             Assert.Equal(_functions.Count, InputLoader.Load(store, Fs).Snapshot.Devices.Count);
 
             Assert.Equal(0, kill(process.Id, 15)); // SIGTERM, as systemctl stop sends it
             Assert.True(process.WaitForExit(30_000), "the daemon did not stop within 30 s of SIGTERM");
             Assert.Equal(0, process.ExitCode);
-            Assert.StartsWith("STOPPING=1", Receive(notify));
+            Assert.Equal("STOPPING=1", Receive(notify));
+            Assert.StartsWith("STATUS=stopped; ", Receive(notify));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.IO.Abstractions;
+using System.IO.Abstractions.TestingHelpers;
 using Preconfig.ConfigCapture.Daemon;
 
 namespace Preconfig.Tests.Capture;
@@ -67,14 +68,16 @@ public sealed class DaemonSettingsTests : IDisposable
         Assert.Contains(broken, Assert.Throws<InvalidDataException>(() => DaemonHost.LoadConfiguration(broken, [], none)).Message);
     }
 
+    /// <summary>On a <see cref="MockFileSystem"/>: the real paths, and a process table (<c>/proc/PID</c>) the test decides.</summary>
     [Fact]
     public void Status_file_round_trips_and_reads_as_text()
     {
-        var fs = new FileSystem();
-        string path = Path.Combine(_dir.Path, "run", "status.json");
+        var fs = new MockFileSystem();
+        const string path = DaemonSettings.DefaultStatusFile;
+        fs.Directory.CreateDirectory("/proc/812");
         var status = new DaemonStatus
         {
-            Pid = Environment.ProcessId, State = "running", StartedAt = DateTimeOffset.Parse("2026-11-21T06:00:00Z"),
+            Pid = 812, State = "running", StartedAt = DateTimeOffset.Parse("2026-11-21T06:00:00Z"),
             LastCaptureAt = DateTimeOffset.Parse("2026-11-21T06:00:01Z"), Captures = 2, DeviceCount = 41, Sources = ["sysfs"],
             Stores =
             [
@@ -86,25 +89,26 @@ public sealed class DaemonSettingsTests : IDisposable
         var back = DaemonStatusFile.Read(fs, path);
         Assert.Equal(41, back.DeviceCount);
         Assert.Equal("permission denied", back.Stores[1].Error);
-        Assert.Contains("\"deviceCount\": 41", File.ReadAllText(path));
+        Assert.Contains("\"deviceCount\": 41", fs.File.ReadAllText(path));
+        Assert.Equal(["/run/preconfig/status.json"], fs.Directory.GetFiles("/run/preconfig")); // replaced, no temporary file left
 
         string text = StatusText.Format(back, fs);
-        Assert.Contains("daemon: running, pid", text);
+        Assert.Contains("daemon: running, pid 812, started", text);
         Assert.Contains("last capture: 2026-11-21 06:00:01Z, 41 functions, 2 captures, sources sysfs", text);
         Assert.Contains("store file:/a: ok (written, 5120 bytes, last written 2026-11-21 06:00:01Z)", text);
         Assert.Contains("store devmem:/tmp/region.bin@0x1000+64K: FAILED (failed: permission denied)", text);
 
-        back.Pid = int.MaxValue; // no such process: the daemon died without saying so
-        Assert.Contains("running (but process is gone)", StatusText.Format(back, fs));
+        fs.Directory.Delete("/proc/812"); // the daemon died without saying so
+        Assert.Contains("daemon: running (but process is gone), pid 812", StatusText.Format(back, fs));
     }
 
     [Fact]
     public void A_missing_or_broken_status_file_is_an_error_naming_it()
     {
-        var fs = new FileSystem();
-        string missing = Path.Combine(_dir.Path, "nope.json");
+        var fs = new MockFileSystem();
+        const string missing = "/run/preconfig/status.json", broken = "/tmp/broken.json";
         Assert.Contains(missing, Assert.Throws<FileNotFoundException>(() => DaemonStatusFile.Read(fs, missing)).Message);
-        string broken = _dir.File("broken.json", "{\n \"pid\": \"x\" }");
+        fs.AddFile(broken, new MockFileData("{\n \"pid\": \"x\" }"));
         Assert.StartsWith(broken + ":2:", Assert.Throws<InvalidDataException>(() => DaemonStatusFile.Read(fs, broken)).Message);
     }
 }

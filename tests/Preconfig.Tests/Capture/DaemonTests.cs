@@ -2,6 +2,7 @@ using System.IO.Abstractions;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Preconfig.ConfigCapture.Daemon;
 using Preconfig.ConfigCapture.Sources;
 using Preconfig.Handoff.Stores;
@@ -33,9 +34,9 @@ public sealed class DaemonTests : IDisposable
 
     private DaemonPipeline Pipeline(params IStoreTarget[] stores) => new([new SysfsSource(_tree.FileSystem, _tree.Root)], stores);
 
-    private IHost Host(DaemonSettings settings, DaemonPipeline pipeline, SdNotify? notify = null) =>
+    private IHost Host(DaemonSettings settings, DaemonPipeline pipeline, ISystemdNotifier? systemd = null, TimeSpan? watchdog = null) =>
         DaemonHost.Build(settings, pipeline, _tree.FileSystem, new DeviceSetWatcher(_tree.FileSystem, [_tree.Root]),
-            notify ?? new SdNotify(null), new Serilog.LoggerConfiguration().CreateLogger());
+            new Serilog.LoggerConfiguration().CreateLogger(), systemd, watchdog);
 
     private static async Task<bool> Eventually(Func<bool> condition, TimeSpan within)
     {
@@ -83,7 +84,7 @@ public sealed class DaemonTests : IDisposable
     {
         var store = new ListingStore(Path.Combine(_dir.Path, "store.txt"));
         var daemon = new CaptureDaemon(Settings(store.Spec), Pipeline(store), new DeviceSetWatcher(_tree.FileSystem, [_tree.Root]),
-            _tree.FileSystem, new SdNotify(null), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            _tree.FileSystem, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         daemon.CaptureAndWrite("test");
         daemon.CaptureAndWrite("test");
         Assert.Equal(1, store.Writes);
@@ -177,53 +178,91 @@ public sealed class DaemonTests : IDisposable
     }
 
     [Fact]
-    public async Task Sd_notify_reaches_the_socket_with_ready_status_and_stopping()
+    public async Task Systemd_hears_status_then_ready_once_the_stores_are_written_then_stopping()
     {
-        string path = Path.Combine(_dir.Path, "notify.sock");
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(path));
         var store = new ListingStore(Path.Combine(_dir.Path, "store.txt"));
-        using var host = Host(Settings(store.Spec), Pipeline(store), new SdNotify(path));
+        var systemd = new RecordingNotifier(() => store.Writes);
+        using var host = Host(Settings(store.Spec), Pipeline(store), systemd);
         await host.StartAsync();
 
-        string ready = await Receive(socket);
-        Assert.StartsWith("READY=1\nSTATUS=", ready);
-        Assert.Contains($"{_functions.Count - 1} functions captured", ready);
-        Assert.Contains("1/1 stores up to date", ready);
+        // READY=1 comes from the package's SystemdLifetime when the host has started: after the first store write.
+        var sent = systemd.Sent;
+        var ready = Assert.Single(sent, n => n.Line == "READY=1");
+        Assert.Equal(1, ready.StoreWrites);
+        string status = sent[sent.IndexOf(ready) - 1].Line;
+        Assert.StartsWith("STATUS=" + (_functions.Count - 1) + " functions captured", status);
+        Assert.EndsWith("1/1 stores up to date", status);
 
         await host.StopAsync();
-        string stopping = await Receive(socket);
-        Assert.StartsWith("STOPPING=1\nSTATUS=", stopping);
+        var lines = systemd.Sent.Select(n => n.Line).ToList();
+        Assert.Contains("STOPPING=1", lines);
+        Assert.StartsWith("STATUS=stopped; ", lines[^1]);
+        Assert.True(lines.IndexOf("STOPPING=1") < lines.Count - 1);
+        Assert.DoesNotContain(lines, l => l.StartsWith("WATCHDOG", StringComparison.Ordinal)); // the unit asked for none
     }
 
     [Fact]
-    public async Task Sd_notify_reaches_an_abstract_socket()
+    public async Task The_watchdog_is_pinged_at_half_its_timeout_even_when_polling_is_slower()
     {
-        string name = "preconfig-test-" + Guid.NewGuid().ToString("n");
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint("\0" + name));
-        using var notify = new SdNotify("@" + name);
-        Assert.Null(notify.Ready("ok\nsecond line"));
-        Assert.Equal("READY=1\nSTATUS=ok second line", await Receive(socket));
+        var store = new ListingStore(Path.Combine(_dir.Path, "store.txt"));
+        var systemd = new RecordingNotifier(() => store.Writes);
+        var settings = Settings(store.Spec) with { PollInterval = TimeSpan.FromSeconds(10) };
+        var watchdog = TimeSpan.FromSeconds(2);   // pings every second at most; a loaded machine still meets 2 s
+        using var host = Host(settings, Pipeline(store), systemd, watchdog);
+        await host.StartAsync();
+        Assert.True(await Eventually(() => systemd.Sent.Count(n => n.Line == "WATCHDOG=1") >= 4, TimeSpan.FromSeconds(20)));
+        await host.StopAsync();
+        var pings = systemd.Sent.Where(n => n.Line == "WATCHDOG=1").Select(n => n.At).ToList();
+        for (int i = 1; i < pings.Count; i++)
+            Assert.True(pings[i] - pings[i - 1] < watchdog, $"{(pings[i] - pings[i - 1]).TotalMilliseconds} ms between pings");
+    }
+
+    [Theory]
+    [InlineData("30000000", null, 30_000.0)]
+    [InlineData("30000000", "self", 30_000.0)]
+    [InlineData("30000000", "1", null)]      // meant for another process
+    [InlineData("0", null, null)]
+    [InlineData(null, null, null)]
+    [InlineData("soon", null, null)]
+    public void The_watchdog_timeout_is_read_as_sd_watchdog_enabled_reads_it(string? usec, string? pid, double? milliseconds)
+    {
+        string self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var env = new Dictionary<string, string?> { ["WATCHDOG_USEC"] = usec, ["WATCHDOG_PID"] = pid == "self" ? self : pid };
+        Assert.Equal(milliseconds, DaemonHost.WatchdogTimeout(name => env.GetValueOrDefault(name))?.TotalMilliseconds);
     }
 
     [Fact]
-    public void Without_notify_socket_nothing_is_sent_and_a_bad_one_is_refused()
+    public void A_notification_that_cannot_be_sent_is_logged_and_the_capture_goes_on()
     {
-        using var none = new SdNotify(null);
-        Assert.False(none.Enabled);
-        Assert.Null(none.Ready("x"));
-        Assert.Throws<ArgumentException>(() => new SdNotify("relative.sock"));
-        using var missing = new SdNotify(Path.Combine(_dir.Path, "nobody-listens.sock"));
-        Assert.Contains("failed", missing.Ready("x"));
+        var store = new ListingStore(Path.Combine(_dir.Path, "store.txt"));
+        var daemon = new CaptureDaemon(Settings(store.Spec), Pipeline(store), new DeviceSetWatcher(_tree.FileSystem, [_tree.Root]),
+            _tree.FileSystem, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new RecordingNotifier(() => 0, fail: true));
+        daemon.Start();
+        Assert.Equal(1, store.Writes);
+        Assert.Equal("running", daemon.Status.State);
     }
 
-    private static async Task<string> Receive(Socket socket)
+    /// <summary>
+    /// The package's notifier interface, recording what would reach <c>$NOTIFY_SOCKET</c> (the socket itself, a path
+    /// and an abstract name, is exercised with the daemon process in CaptureEndToEndTests).
+    /// </summary>
+    private sealed class RecordingNotifier(Func<int> storeWrites, bool fail = false) : ISystemdNotifier
     {
-        var buffer = new byte[4096];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
-        return Encoding.UTF8.GetString(buffer, 0, n);
+        public sealed record Notification(string Line, int StoreWrites, DateTime At);
+        private readonly List<Notification> _sent = [];
+
+        public bool IsEnabled => true;
+
+        public List<Notification> Sent
+        {
+            get { lock (_sent) return [.. _sent]; }
+        }
+
+        public void Notify(ServiceState state)
+        {
+            if (fail) throw new SocketException((int)SocketError.ConnectionRefused);
+            lock (_sent) _sent.Add(new(state.ToString(), storeWrites(), DateTime.UtcNow));
+        }
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public sealed class DaemonTextfileTests : IDisposable
             TextfileDirectory = textfileDirectory, CrashDirectory = Path.Combine(_m.Dir.Path, "crash"),
         };
         var pipeline = new DaemonPipeline([new SysfsSource(fs, _m.Root)], [new HandoffStoreTarget(HandoffStore.Parse(store, fs), null)]);
-        return new CaptureDaemon(settings, pipeline, new DeviceSetWatcher(fs, [_m.Root]), fs, new SdNotify(null), NullLogger.Instance);
+        return new CaptureDaemon(settings, pipeline, new DeviceSetWatcher(fs, [_m.Root]), fs, NullLogger.Instance);
     }
 
     [Fact]

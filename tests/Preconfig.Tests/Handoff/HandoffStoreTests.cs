@@ -1,13 +1,20 @@
 using System.Diagnostics;
 using System.IO.Abstractions;
+using System.IO.Abstractions.TestingHelpers;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Stores;
 
 namespace Preconfig.Tests.Handoff;
 
+/// <summary>
+/// The stores. They reach files only through <see cref="IFileSystem"/>, so most of these run on a
+/// <see cref="MockFileSystem"/>: the exact paths a real system uses, images damaged in memory, nothing left behind.
+/// The cpio interop tests use real files, since the real cpio reads and writes them.
+/// </summary>
 public class HandoffStoreTests
 {
     private static readonly FileSystem Fs = new();
+    private readonly MockFileSystem _mock = new();
 
     [Theory]
     [InlineData("x.pcfg", typeof(FileStore))]
@@ -47,37 +54,39 @@ public class HandoffStoreTests
     [Fact]
     public void File_store_replaces_atomically_and_counts_up()
     {
-        string dir = HandoffTestData.TempDir();
-        var store = HandoffStore.Parse(Path.Combine(dir, "h.pcfg"), Fs);
+        _mock.Directory.CreateDirectory("/var/lib/preconfig");
+        var store = HandoffStore.Parse("/var/lib/preconfig/handoff.pcfg", _mock);
         Assert.Equal(1ul, store.Save(HandoffTestData.Sample(5, 1)).Sequence);
         Assert.Equal(2ul, store.Save(HandoffTestData.Sample(6, 2)).Sequence);
         var loaded = store.Load();
         Assert.Equal(2ul, loaded.Blob.Info.Sequence);
         HandoffTestData.AssertSame(HandoffTestData.Sample(6, 2), loaded.Blob.Snapshot);
-        Assert.Equal(["h.pcfg"], Directory.GetFiles(dir).Select(Path.GetFileName));
+        Assert.Equal(["/var/lib/preconfig/handoff.pcfg"], _mock.Directory.GetFiles("/var/lib/preconfig")); // no temporary file left
     }
 
     [Fact]
     public void File_store_errors_name_the_file_and_offset()
     {
-        string dir = HandoffTestData.TempDir();
-        string path = Path.Combine(dir, "h.pcfg");
-        var store = HandoffStore.Parse(path, Fs);
+        const string path = "/var/lib/preconfig/handoff.pcfg";
+        _mock.Directory.CreateDirectory("/var/lib/preconfig");
+        var store = HandoffStore.Parse(path, _mock);
         store.Save(HandoffTestData.Sample(5));
-        var bytes = File.ReadAllBytes(path);
-        bytes[60] ^= 0x10;
-        File.WriteAllBytes(path, bytes);
+        _mock.GetFile(path).Contents[60] ^= 0x10;
         var e = Assert.Throws<HandoffFormatException>(() => store.Load());
         Assert.StartsWith(path + ": CRC32C mismatch", e.Message);
-        Assert.Throws<FileNotFoundException>(() => HandoffStore.Parse(Path.Combine(dir, "missing"), Fs).Load());
+        Assert.Throws<FileNotFoundException>(() => HandoffStore.Parse("/var/lib/preconfig/missing", _mock).Load());
     }
 
-    private static DevMemStore NewRegion(out string path, long offset = 4096, long size = 64 * 1024)
+    /// <summary>A devmem: region over an image of <c>/dev/mem</c> in the mock: a plain file, as on a test host.</summary>
+    private DevMemStore NewRegion(out string path, long offset = 4096, long size = 64 * 1024)
     {
-        path = Path.Combine(HandoffTestData.TempDir(), "mem.img");
-        File.WriteAllBytes(path, new byte[offset + size + 4096]);
-        return (DevMemStore)HandoffStore.Parse($"devmem:{path}@{offset}+{size}", Fs);
+        path = "/srv/mem.img";
+        _mock.AddFile(path, new MockFileData(new byte[offset + size + 4096]));
+        return (DevMemStore)HandoffStore.Parse($"devmem:{path}@{offset}+{size}", _mock);
     }
+
+    private byte[] Image(string path) => _mock.File.ReadAllBytes(path);
+    private void SetImage(string path, byte[] bytes) => _mock.File.WriteAllBytes(path, bytes);
 
     [Fact]
     public void Devmem_alternates_slots_and_newest_wins()
@@ -102,7 +111,7 @@ public class HandoffStoreTests
         var store = NewRegion(out string path);
         store.Save(HandoffTestData.Sample(10, 1));   // slot 0, seq 1
         var w2 = store.Save(HandoffTestData.Sample(10, 2)); // slot 1, seq 2
-        var image = File.ReadAllBytes(path);
+        var image = Image(path);
 
         // Damage the newest (slot 1): every bit of its header and a spread of its body.
         long slot1 = store.SlotOffset(1);
@@ -110,7 +119,7 @@ public class HandoffStoreTests
         {
             var copy = (byte[])image.Clone();
             copy[slot1 + i] ^= 0x04;
-            File.WriteAllBytes(path, copy);
+            SetImage(path, copy);
             var loaded = store.Load();
             Assert.Equal(1ul, loaded.Blob.Info.Sequence);
             Assert.Contains(loaded.Problems, p => p.StartsWith("slot 1"));
@@ -118,7 +127,7 @@ public class HandoffStoreTests
         // Damage the older one: the newest still wins, and the problem is reported.
         var older = (byte[])image.Clone();
         older[store.SlotOffset(0) + 20] ^= 0xff;
-        File.WriteAllBytes(path, older);
+        SetImage(path, older);
         var l2 = store.Load();
         Assert.Equal(2ul, l2.Blob.Info.Sequence);
         Assert.Single(l2.Problems);
@@ -130,19 +139,19 @@ public class HandoffStoreTests
         var store = NewRegion(out string path);
         store.Save(HandoffTestData.Sample(20, 1));     // slot 0, seq 1
         store.Save(HandoffTestData.Sample(20, 2));     // slot 1, seq 2
-        var before = File.ReadAllBytes(path);
+        var before = Image(path);
         var plan = store.PlanWrite(HandoffTestData.Sample(20, 3));
         Assert.Equal(0, plan.Slot);
         Assert.Equal(3ul, plan.Sequence);
         for (int cut = 0; cut < plan.Blob.Length; cut += 64)
         {
-            File.WriteAllBytes(path, before);
+            SetImage(path, before);
             store.Apply(plan, cut);
             var loaded = store.Load();
             Assert.Equal(2ul, loaded.Blob.Info.Sequence);
             Assert.Equal("host-2", loaded.Blob.Snapshot.HostName);
         }
-        File.WriteAllBytes(path, before);
+        SetImage(path, before);
         store.Apply(plan, plan.Blob.Length);
         Assert.Equal("host-3", store.Load().Blob.Snapshot.HostName);
     }
@@ -152,10 +161,10 @@ public class HandoffStoreTests
     {
         var store = NewRegion(out string path, size: 1024);
         store.Save(HandoffTestData.Sample(1, 1, withExtras: false));
-        var before = File.ReadAllBytes(path);
+        var before = Image(path);
         var e = Assert.Throws<HandoffFormatException>(() => store.Save(HandoffTestData.Sample(200)));
         Assert.Contains("a slot holds 512", e.Message);
-        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal(before, Image(path));
     }
 
     [Fact]
@@ -175,12 +184,13 @@ public class HandoffStoreTests
     [InlineData("appendix.cpio.gz")]
     public void Initrd_store_round_trips(string name)
     {
-        string path = Path.Combine(HandoffTestData.TempDir(), name);
-        var store = HandoffStore.Parse("initrd:" + path, Fs);
+        string path = "/var/lib/preconfig/" + name;
+        _mock.Directory.CreateDirectory("/var/lib/preconfig");
+        var store = HandoffStore.Parse("initrd:" + path, _mock);
         store.Save(HandoffTestData.Sample(12, 1));
         var w = store.Save(HandoffTestData.Sample(12, 2));
         Assert.Equal(2ul, w.Sequence);
-        var bytes = File.ReadAllBytes(path);
+        var bytes = Image(path);
         Assert.Equal(name.EndsWith(".gz"), bytes[0] == 0x1f && bytes[1] == 0x8b);
         HandoffTestData.AssertSame(HandoffTestData.Sample(12, 2), store.Load().Blob.Snapshot);
     }
@@ -233,11 +243,11 @@ public class HandoffStoreTests
     [Fact]
     public void Damaged_cpio_names_the_offset()
     {
-        string path = Path.Combine(HandoffTestData.TempDir(), "a.cpio");
-        var store = HandoffStore.Parse("initrd:" + path, Fs);
+        const string path = "/var/lib/preconfig/handoff.cpio";
+        _mock.Directory.CreateDirectory("/var/lib/preconfig");
+        var store = HandoffStore.Parse("initrd:" + path, _mock);
         store.Save(HandoffTestData.Sample(3));
-        var bytes = File.ReadAllBytes(path);
-        File.WriteAllBytes(path, bytes[..150]);
+        SetImage(path, Image(path)[..150]);
         var e = Assert.Throws<HandoffFormatException>(() => store.Load());
         Assert.Contains(path, e.Message);
         Assert.True(e.Offset >= 0);

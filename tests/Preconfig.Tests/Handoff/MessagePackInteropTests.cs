@@ -1,10 +1,13 @@
 using System.Buffers;
 using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.MessagePack;
+using MessagePack;
 
 namespace Preconfig.Tests.Handoff;
 
-/// <summary>Both directions against Debian's python3-msgpack: byte-identical output, and values read back.</summary>
+/// <summary>
+/// Both directions against Debian's python3-msgpack: MessagePack-CSharp's writer (what the body is written with)
+/// gives byte-identical output, and our strict reader (<see cref="BodyReader"/>) reads back what Python packs.
+/// </summary>
 public class MessagePackInteropTests
 {
     // The same values, built by Python (below) and by C# (Write): every width of int, str, bin, nested maps/arrays.
@@ -36,6 +39,7 @@ public class MessagePackInteropTests
         w.WriteMapHeader(1); w.Write("k"); w.WriteArrayHeader(2); w.Write(1); w.WriteMapHeader(1); w.Write("n"); w.WriteNil();
         w.WriteMapHeader(16); for (int i = 0; i < 16; i++) { w.Write(i.ToString()); w.Write(i); }
         w.WriteArrayHeader(70000); for (int i = 0; i < 70000; i++) w.Write(i);
+        w.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -64,32 +68,33 @@ public class MessagePackInteropTests
         var data = File.ReadAllBytes(file);
         Assert.Equal(WriteValues(), data);
 
-        var r = new MessagePackReader(data);
-        Assert.Equal(36, r.ReadArrayHeader());
-        foreach (long v in new long[] { 0, 127, 128, 255, 256, 65535, 65536, uint.MaxValue, 1L << 32, long.MaxValue }) Assert.Equal(v, r.ReadInt64());
-        Assert.Equal(ulong.MaxValue, r.ReadUInt64());
-        foreach (long v in new long[] { -1, -32, -33, -128, -129, -32768, -32769, int.MinValue, (long)int.MinValue - 1, long.MinValue }) Assert.Equal(v, r.ReadInt64());
-        Assert.Equal("", r.ReadString());
-        Assert.Equal(new string('x', 31), r.ReadString());
-        Assert.Equal(new string('x', 32), r.ReadString());
-        Assert.Equal(new string('x', 256), r.ReadString());
-        Assert.Equal(new string('x', 65536), r.ReadString());
-        Assert.Equal("é€😀", r.ReadString());
-        Assert.Equal(0, r.ReadBinary().Length);
-        var bin = r.ReadBinary();
+        var r = new BodyReader(data, 0);
+        Assert.Equal(36, r.ReadArrayHeader(36, "values"));
+        foreach (long v in new long[] { 0, 127, 128, 255, 256, 65535, 65536, uint.MaxValue, 1L << 32, long.MaxValue }) Assert.Equal(v, r.ReadInt64(long.MinValue, long.MaxValue, "int"));
+        Assert.Equal(ulong.MaxValue, r.ReadUInt64("uint"));
+        foreach (long v in new long[] { -1, -32, -33, -128, -129, -32768, -32769, int.MinValue, (long)int.MinValue - 1, long.MinValue }) Assert.Equal(v, r.ReadInt64(long.MinValue, long.MaxValue, "int"));
+        Assert.Equal("", r.ReadString(0, "str"));
+        Assert.Equal(new string('x', 31), r.ReadString(31, "str"));
+        Assert.Equal(new string('x', 32), r.ReadString(32, "str"));
+        Assert.Equal(new string('x', 256), r.ReadString(256, "str"));
+        Assert.Equal(new string('x', 65536), r.ReadString(65536, "str"));
+        Assert.Equal("é€😀", r.ReadString(16, "str"));
+        Assert.Equal(0, r.ReadBinary(0, "bin").Length);
+        var bin = r.ReadBinary(512, "bin");
         Assert.Equal(512, bin.Length);
         Assert.Equal(255, bin[255]);
-        Assert.Equal(70000, r.ReadBinary().Length);
-        Assert.True(r.ReadBoolean());
-        Assert.False(r.ReadBoolean());
-        Assert.True(r.TryReadNil());
-        Assert.Equal(1, r.ReadMapHeader());
-        Assert.Equal("k", r.ReadString());
-        r.Skip();
-        Assert.Equal(16, r.ReadMapHeader());
-        for (int i = 0; i < 16; i++) { Assert.Equal(i.ToString(), r.ReadString()); Assert.Equal(i, r.ReadInt32()); }
-        Assert.Equal(70000, r.ReadArrayHeader());
-        for (int i = 0; i < 70000; i++) Assert.Equal(i, r.ReadInt32());
+        Assert.Equal(70000, r.ReadBinary(70000, "bin").Length);
+        Assert.True(r.ReadBoolean("bool"));
+        Assert.False(r.ReadBoolean("bool"));
+        Assert.Equal(MessagePackType.Nil, r.PeekType());
+        r.Skip("nil");
+        Assert.Equal(1, r.ReadMapHeader(1, "map"));
+        Assert.Equal("k", r.ReadString(1, "key"));
+        r.Skip("value");
+        Assert.Equal(16, r.ReadMapHeader(16, "map"));
+        for (int i = 0; i < 16; i++) { Assert.Equal(i.ToString(), r.ReadString(2, "key")); Assert.Equal(i, r.ReadInt32(0, 15, "value")); }
+        Assert.Equal(70000, r.ReadArrayHeader(70000, "array"));
+        for (int i = 0; i < 70000; i++) Assert.Equal(i, r.ReadInt32(0, 69999, "element"));
         Assert.True(r.End);
     }
 

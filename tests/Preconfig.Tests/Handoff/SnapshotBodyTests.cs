@@ -1,6 +1,6 @@
 using System.Buffers;
 using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.MessagePack;
+using MessagePack;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Handoff;
@@ -52,6 +52,7 @@ public class SnapshotBodyTests
         var buffer = new ArrayBufferWriter<byte>();
         var w = new MessagePackWriter(buffer);
         body(ref w);
+        w.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -107,8 +108,121 @@ public class SnapshotBodyTests
             }
             if (kind == "trailing") w.WriteNil();
         });
-        var e = Assert.Throws<MessagePackFormatException>(() => SnapshotBody.Decode(body, baseOffset: 48));
+        var e = Assert.Throws<BodyFormatException>(() => SnapshotBody.Decode(body, baseOffset: 48));
         Assert.Contains(reason, e.Message);
         Assert.InRange(e.Offset, 48, 48 + body.Length);
+    }
+
+    public static TheoryData<string, string> OverLimit() => new()
+    {
+        { "devices", $"\"devices\" has {SnapshotBody.MaxDevices + 1} elements, more than the {SnapshotBody.MaxDevices} accepted" },
+        { "sources", $"\"sources\" has {SnapshotBody.MaxSources + 1} elements, more than the {SnapshotBody.MaxSources} accepted" },
+        { "host", $"\"host\" is {SnapshotBody.MaxTextBytes + 1} bytes long, more than the {SnapshotBody.MaxTextBytes} accepted" },
+        { "body-keys", $"the body map has {SnapshotBody.MaxMapEntries + 1} entries, more than the {SnapshotBody.MaxMapEntries} accepted" },
+        { "device-keys", $"devices[0]: a device map has {SnapshotBody.MaxMapEntries + 1} entries" },
+        { "config", $"devices[0]: \"config\" is 4097 bytes, more than the 4096 accepted" },
+        { "holes", $"devices[0]: \"holes\" has {SnapshotBody.MaxHoleValues + 2} elements" },
+        { "driver", $"devices[0]: \"driver\" is {SnapshotBody.MaxTextBytes + 1} bytes long" },
+        { "resets", $"devices[0]: \"resets\" has {SnapshotBody.MaxResetMethods + 1} elements, more than the {SnapshotBody.MaxResetMethods} accepted" },
+        { "resources", $"devices[0]: \"resources\" has {SnapshotBody.MaxResources + 1} elements, more than the {SnapshotBody.MaxResources} accepted" },
+        { "origins", $"devices[0]: \"origins\" has {SnapshotBody.MaxOrigins + 1} elements, more than the {SnapshotBody.MaxOrigins} accepted" },
+        { "origin-source", $"devices[0]: an origin's source is {SnapshotBody.MaxSourceBytes + 1} bytes long" },
+        { "distinct", $"devices[{SnapshotBody.MaxDistinctStrings}]: \"driver\": more than {SnapshotBody.MaxDistinctStrings} distinct" },
+    };
+
+    /// <summary>One value over each limit of docs/handoff-format.md ("Limits"): refused at that value, before it is allocated.</summary>
+    [Theory]
+    [MemberData(nameof(OverLimit))]
+    public void Every_limit_is_enforced_at_the_offending_value(string kind, string reason)
+    {
+        var body = Make((ref MessagePackWriter w) =>
+        {
+            int keys = kind == "body-keys" ? SnapshotBody.MaxMapEntries + 1 : 4;
+            w.WriteMapHeader(keys);
+            w.Write("version"); w.Write(1);
+            w.Write("host"); w.Write(new string('h', kind == "host" ? SnapshotBody.MaxTextBytes + 1 : 8));
+            w.Write("sources"); w.WriteArrayHeader(kind == "sources" ? SnapshotBody.MaxSources + 1 : 1);
+            for (int i = 0; i < (kind == "sources" ? SnapshotBody.MaxSources + 1 : 1); i++) w.Write("sysfs");
+            for (int i = 4; i < keys; i++) { w.Write("later-key-" + i); w.WriteNil(); }
+            w.Write("devices");
+            int devices = kind switch { "devices" => SnapshotBody.MaxDevices + 1, "distinct" => SnapshotBody.MaxDistinctStrings + 1, _ => 1 };
+            w.WriteArrayHeader(devices);
+            for (int i = 0; i < devices; i++)
+            {
+                bool extra = kind is "device-keys" or "config" or "holes" or "driver" or "resets" or "resources" or "origins" or "origin-source" or "distinct";
+                int fields = kind == "device-keys" ? SnapshotBody.MaxMapEntries + 1 : extra ? 3 : 2;
+                w.WriteMapHeader(fields);
+                w.Write("address"); w.Write(new Preconfig.ConfigSpace.PciAddress(0, (byte)(i >> 5), (byte)(i & 31), 0).ToString());
+                w.Write("config"); w.Write(new byte[kind == "config" ? 4097 : 64]);
+                for (int f = 3; f < fields && kind == "device-keys"; f++) { w.Write("later-" + f); w.WriteNil(); }
+                switch (kind)
+                {
+                    case "device-keys": w.Write("later-2"); w.WriteNil(); break;
+                    case "config": w.Write("truncated"); w.Write(false); break;
+                    case "holes":
+                        w.Write("holes"); w.WriteArrayHeader(SnapshotBody.MaxHoleValues + 2);
+                        for (int k = 0; k < SnapshotBody.MaxHoleValues + 2; k++) w.Write(0);
+                        break;
+                    case "driver": w.Write("driver"); w.Write(new string('d', SnapshotBody.MaxTextBytes + 1)); break;
+                    case "distinct": w.Write("driver"); w.Write("driver-" + i); break;
+                    case "resets":
+                        w.Write("resets"); w.WriteArrayHeader(SnapshotBody.MaxResetMethods + 1);
+                        for (int k = 0; k <= SnapshotBody.MaxResetMethods; k++) w.Write("flr");
+                        break;
+                    case "resources":
+                        w.Write("resources"); w.WriteArrayHeader(SnapshotBody.MaxResources + 1);
+                        for (int k = 0; k <= SnapshotBody.MaxResources; k++) { w.WriteArrayHeader(4); w.Write(k); w.Write(0); w.Write(0); w.Write(0); }
+                        break;
+                    case "origins" or "origin-source":
+                        int n = kind == "origins" ? SnapshotBody.MaxOrigins + 1 : 1;
+                        w.Write("origins"); w.WriteArrayHeader(n);
+                        for (int k = 0; k < n; k++)
+                        {
+                            w.WriteArrayHeader(4); w.Write(0); w.Write(64);
+                            w.Write(kind == "origins" ? "sysfs" : new string('s', SnapshotBody.MaxSourceBytes + 1)); w.Write(1);
+                        }
+                        break;
+                }
+            }
+        });
+        var e = Assert.Throws<BodyFormatException>(() => SnapshotBody.Decode(body));
+        Assert.Contains(reason, e.Message);
+        Assert.InRange(e.Offset, kind == "body-keys" ? 0 : 1, body.Length - 1); // the body map itself starts at 0
+    }
+
+    [Fact]
+    public void At_each_limit_the_body_decodes_and_the_writer_refuses_one_more()
+    {
+        var device = new DeviceRecord
+        {
+            Address = new(0, 0, 1, 0),
+            Config = new byte[4096],
+            Driver = new string('d', SnapshotBody.MaxTextBytes),
+            ResetMethods = [.. Enumerable.Repeat("flr", SnapshotBody.MaxResetMethods)],
+            Resources = [.. Enumerable.Range(0, SnapshotBody.MaxResources).Select(i => new Preconfig.ConfigSpace.BarResource(i, 0, 0, 0))],
+            Origins = [.. Enumerable.Range(0, SnapshotBody.MaxOrigins).Select(i => new ConfigOrigin(i * 64, 64, new string('s', SnapshotBody.MaxSourceBytes), Pristineness.Undriven))],
+        };
+        var full = new Snapshot { Sources = [.. Enumerable.Repeat("sysfs", SnapshotBody.MaxSources)], Devices = [device] };
+        HandoffTestData.AssertSame(full, SnapshotBody.Decode(SnapshotBody.Encode(full)));
+
+        Snapshot With(Func<DeviceRecord, DeviceRecord> change) => new() { Devices = [change(device)] };
+        DeviceRecord Copy(DeviceRecord d, string? driver = null, IReadOnlyList<string>? resets = null,
+            IReadOnlyList<Preconfig.ConfigSpace.BarResource>? resources = null, IReadOnlyList<ConfigOrigin>? origins = null) => new()
+        {
+            Address = d.Address, Config = d.Config, Driver = driver ?? d.Driver, ResetMethods = resets ?? d.ResetMethods,
+            Resources = resources ?? d.Resources, Origins = origins ?? d.Origins,
+        };
+        var over = new[]
+        {
+            new Snapshot { Sources = [.. Enumerable.Repeat("sysfs", SnapshotBody.MaxSources + 1)] },
+            new Snapshot { HostName = new string('h', SnapshotBody.MaxTextBytes + 1) },
+            With(d => Copy(d, driver: d.Driver + "x")),
+            With(d => Copy(d, resets: [.. d.ResetMethods, "bus"])),
+            With(d => Copy(d, resources: [.. d.Resources, new(9, 0, 0, 0)])),
+            With(d => Copy(d, origins: [.. d.Origins, d.Origins[0]])),
+            new Snapshot { Devices = [.. Enumerable.Range(0, SnapshotBody.MaxDevices + 1).Select(i => new DeviceRecord { Address = new(i >> 8, (byte)i, 0, 0), Config = new byte[64] })] },
+        };
+        foreach (var s in over)
+            Assert.Contains("the snapshot cannot be written", Assert.Throws<ArgumentException>(() => SnapshotBody.Encode(s)).Message);
     }
 }
