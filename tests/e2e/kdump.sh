@@ -106,6 +106,7 @@ run_scenario() {
   [ "$1" = distro ] && { "$here/distro/run.sh" "$cache" "$work"; return; }
   # Time limits leave room for a loaded 2-core machine (a run takes 15-40 s when idle, 3x that under load).
   local s=$1 log="$work/$s.log" port limit=180 append
+  rm -f "$work/matrix-$s.json" "$work/lsi-$s.json"   # the table reads only what this run found
   port=$(free_port)
   append="console=ttyS0 panic=1 crashkernel=160M e2e.mode=$s"
   # nokaslr: a fixed layout keeps the crashkernel range away from the reserved one (see README, devmem).
