@@ -51,7 +51,7 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
             }
             else
             {
-                long size = fileSystem.FileInfo.FromFileName(ConfigPath).Length;
+                long size = fileSystem.FileInfo.New(ConfigPath).Length;
                 ReportedLength = (int)Math.Min(size, Header.ExtConfigSize);
                 stream = OpenStream(writable, out bool opened);
                 Writable = opened;
@@ -173,12 +173,12 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
             try
             {
                 opened = true;
-                return _fs.FileStream.Create(ConfigPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 0, FileOptions.None);
+                return _fs.FileStream.New(ConfigPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 0, FileOptions.None);
             }
             catch (UnauthorizedAccessException) { }
         }
         opened = false;
-        return _fs.FileStream.Create(ConfigPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.None);
+        return _fs.FileStream.New(ConfigPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.None);
     }
 
     /// <summary>The largest of the lengths the kernel hands out whose last byte reads.</summary>

@@ -263,7 +263,7 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     private string? Driver(string dir)
     {
         string link = _fs.Path.Combine(dir, "driver");
-        string? target = _fs.FileInfo.FromFileName(link).LinkTarget;
+        string? target = _fs.FileInfo.New(link).LinkTarget;
         return target is null ? null : _fs.Path.GetFileName(target.TrimEnd('/'));
     }
 
@@ -303,7 +303,7 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
         try
         {
             // O_TRUNC as the shell's "echo x > attr": harmless on sysfs, and keeps a regular file in a test tree exact.
-            using var stream = _fs.FileStream.Create(path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, 0, FileOptions.None);
+            using var stream = _fs.FileStream.New(path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite, 0, FileOptions.None);
             stream.Write(Encoding.ASCII.GetBytes(text));
             return null;
         }

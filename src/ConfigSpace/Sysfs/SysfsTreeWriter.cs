@@ -36,7 +36,7 @@ public static class SysfsTreeWriter
             if (function.BootVga is { } bootVga)
                 fs.File.WriteAllText(fs.Path.Combine(dir, "boot_vga"), bootVga ? "1\n" : "0\n");
             string link = fs.Path.Combine(dir, "driver");
-            if (fs.FileInfo.FromFileName(link).LinkTarget is not null) fs.File.Delete(link);
+            if (fs.FileInfo.New(link).LinkTarget is not null) fs.File.Delete(link);
             if (function.Driver is { Length: > 0 } driver)
             {
                 fs.Directory.CreateDirectory(fs.Path.Combine(root, "drivers", driver));
