@@ -120,7 +120,7 @@ public static class ReplayPlanner
         private readonly ReplayPolicy _policy;
         private readonly byte[] _snap;
         private readonly KnownBytes _known;
-        private readonly byte[] _proj;
+        private readonly Projection _proj;
         // The function's layout and read-only fields (header type, capability list, PCI Express and MSI flags, BAR
         // types): the captured bytes where captured, else as read now (matching showed both agree where both exist).
         private readonly byte[] _layout;
@@ -144,14 +144,15 @@ public static class ReplayPlanner
         {
             _policy = policy;
             Address = m.Address;
-            _proj = (byte[])m.Present!.Clone();
+            byte[] present = m.Present!;
+            _proj = new Projection(present);
             _snap = m.Record?.Config ?? [];
             _known = m.Known ?? KnownBytes.All(0);
             // The layout is read, never written: a capture held whole and as long as the function is the layout itself.
-            if (_snap.Length == m.Present.Length && _known.Length == _snap.Length && _known.IsComplete) _layout = _snap;
+            if (_snap.Length == present.Length && _known.Length == _snap.Length && _known.IsComplete) _layout = _snap;
             else
             {
-                _layout = (byte[])m.Present.Clone();
+                _layout = (byte[])present.Clone();
                 _known.CopyKnown(_snap, _layout);
             }
             _type = ConfigBytes.HeaderKind(_layout);
@@ -623,7 +624,7 @@ public static class ReplayPlanner
             Store(offset, width, Read(offset, width) & ~set);
         }
 
-        private uint Read(int offset, int width) => Read(_proj, offset, width);
+        private uint Read(int offset, int width) => _proj.Read(offset, width);
 
         private uint ReadSnap(int offset, int width) => Read(_snap, offset, width);
 
@@ -634,10 +635,44 @@ public static class ReplayPlanner
             _ => ConfigBytes.U32(cfg, offset),
         };
 
-        private void Store(int offset, int width, uint value)
+        private void Store(int offset, int width, uint value) => _proj.Store(offset, width, value);
+    }
+
+    /// <summary>
+    /// What one function's config space will hold at a point of the plan: the bytes as read now with every step
+    /// before it applied. A 256-byte block is copied the first time a step changes it: most functions change the
+    /// header and a capability or two, and cloning each 4 KiB space was a third of what planning allocated.
+    /// </summary>
+    private sealed class Projection(byte[] present)
+    {
+        private const int BlockSize = 256;
+        private readonly byte[]?[] _blocks = new byte[]?[(present.Length + BlockSize - 1) / BlockSize];
+
+        public int Length => present.Length;
+
+        /// <summary>1, 2 or 4 (any other width) bytes, little-endian; all ones past the end, as <see cref="ConfigBytes"/>.</summary>
+        public uint Read(int offset, int width)
         {
-            for (int i = 0; i < width; i++) _proj[offset + i] = (byte)(value >> (8 * i));
+            width = width is 1 or 2 ? width : 4;
+            if (offset < 0 || offset + width > present.Length) return width == 1 ? 0xffu : width == 2 ? 0xffffu : 0xffffffffu;
+            if (_blocks[offset / BlockSize] is null && _blocks[(offset + width - 1) / BlockSize] is null)
+                return width == 1 ? ConfigBytes.U8(present, offset) : width == 2 ? ConfigBytes.U16(present, offset) : ConfigBytes.U32(present, offset);
+            uint value = 0;
+            for (int i = width - 1; i >= 0; i--) value = value << 8 | Byte(offset + i);
+            return value;
         }
+
+        public void Store(int offset, int width, uint value)
+        {
+            for (int i = 0; i < width; i++)
+            {
+                int at = offset + i, block = at / BlockSize;
+                var bytes = _blocks[block] ??= present.AsSpan(block * BlockSize, Math.Min(BlockSize, present.Length - block * BlockSize)).ToArray();
+                bytes[at % BlockSize] = (byte)(value >> (8 * i));
+            }
+        }
+
+        private byte Byte(int at) => _blocks[at / BlockSize] is { } block ? block[at % BlockSize] : present[at];
     }
 
     /// <summary>
