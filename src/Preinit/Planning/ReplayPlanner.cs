@@ -655,8 +655,10 @@ public static class ReplayPlanner
         {
             width = width is 1 or 2 ? width : 4;
             if (offset < 0 || offset + width > present.Length) return width == 1 ? 0xffu : width == 2 ? 0xffffu : 0xffffffffu;
-            if (_blocks[offset / BlockSize] is null && _blocks[(offset + width - 1) / BlockSize] is null)
-                return width == 1 ? ConfigBytes.U8(present, offset) : width == 2 ? ConfigBytes.U16(present, offset) : ConfigBytes.U32(present, offset);
+            int block = offset / BlockSize;
+            if (block == (offset + width - 1) / BlockSize)
+                return _blocks[block] is { } copied ? Register(copied, offset % BlockSize, width) : Register(present, offset, width);
+            // Across two blocks (no register is, being aligned): byte by byte.
             uint value = 0;
             for (int i = width - 1; i >= 0; i--) value = value << 8 | Byte(offset + i);
             return value;
@@ -671,6 +673,9 @@ public static class ReplayPlanner
                 bytes[at % BlockSize] = (byte)(value >> (8 * i));
             }
         }
+
+        private static uint Register(byte[] bytes, int offset, int width) =>
+            width == 1 ? ConfigBytes.U8(bytes, offset) : width == 2 ? ConfigBytes.U16(bytes, offset) : ConfigBytes.U32(bytes, offset);
 
         private byte Byte(int at) => _blocks[at / BlockSize] is { } block ? block[at % BlockSize] : present[at];
     }
