@@ -32,8 +32,13 @@ public sealed class KnownBytes
     {
         var k = new KnownBytes(length);
         k.Add(0, k.Length);
+        k._whole = true;
         return k;
     }
+
+    // Every byte below Length known, for good (no method takes a byte back): Covers needs no look at the bits. The
+    // planner asks for every register it plans, of every function, and most captures are whole.
+    private bool _whole;
 
     /// <summary>No byte of a capture of <paramref name="length"/> bytes is known yet (<see cref="Add"/> marks them).</summary>
     public static KnownBytes None(int length) => new(length);
@@ -74,6 +79,7 @@ public sealed class KnownBytes
     public bool Covers(int offset, int width)
     {
         if (offset < 0 || width <= 0 || offset + width > Length) return false;
+        if (_whole) return true;
         int end = offset + width;
         while (offset < end)
         {
