@@ -182,6 +182,23 @@ public static class HandoffBlob
     }
 
     /// <summary>
+    /// The sequence of the blob at the start of <paramref name="data"/> when its header and CRC32C are intact, else
+    /// null: all a store needs to number the next blob, without decompressing or decoding the body.
+    /// </summary>
+    public static ulong? IntactSequence(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            var info = ReadHeader(data);
+            return ComputeCrc(data[..info.HeaderLength], data.Slice(info.HeaderLength, info.BodyLength)) == info.Crc ? info.Sequence : null;
+        }
+        catch (HandoffFormatException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// Checks a blob completely (header, CRC32C, signature when <paramref name="key"/> is given: then an unsigned
     /// blob is rejected too) and returns its decompressed body. With <paramref name="exact"/>, bytes after the blob
     /// are an error (a file); without, they are ignored (the rest of a store slot).
