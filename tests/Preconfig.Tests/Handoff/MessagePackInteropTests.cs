@@ -128,6 +128,30 @@ public class MessagePackInteropTests
         Assert.Equal("ok 40", output.Trim());
     }
 
+    /// <summary>The same Python reader on a real body: every function of every real dump in one snapshot, as a blob
+    /// carries it, rebuilds to exactly the version 1 export (every config byte, address and origin).</summary>
+    [Fact]
+    public void Python_reads_the_column_body_of_every_real_dump_to_exactly_the_export()
+    {
+        var snapshot = HandoffTestData.EveryRealDump();
+        string dir = HandoffTestData.TempDir();
+        string full = Path.Combine(dir, "full.msgpack"), columns = Path.Combine(dir, "columns.msgpack");
+        File.WriteAllBytes(full, SnapshotBody.EncodeDeviceMaps(snapshot));
+        File.WriteAllBytes(columns, HandoffBlob.ReadBody(HandoffBlob.Write(snapshot)).Body);
+        string output = PythonMsgpack.Run(ColumnRules + """
+
+            full = msgpack.unpackb(open(sys.argv[1], "rb").read(), raw=False)
+            body = msgpack.unpackb(open(sys.argv[2], "rb").read(), raw=False)
+            assert body["version"] == 2
+            devices = functions(body)
+            assert [d["address"] for d in devices] == [d["address"] for d in full["devices"]]
+            assert [d["config"] for d in devices] == [d["config"] for d in full["devices"]]
+            assert [d["origins"] for d in devices] == [d["origins"] for d in full["devices"]]
+            print("ok", len(devices), sum(len(d["config"]) == 4096 for d in devices))
+            """, full, columns);
+        Assert.Equal($"ok {snapshot.Devices.Count} {snapshot.Devices.Count(d => d.Config.Length == 4096)}", output.Trim());
+    }
+
     /// <summary>docs/handoff-format.md, "Version 2", as a reader in another language would write it.</summary>
     private const string ColumnRules = """
         import msgpack, struct, sys

@@ -19,22 +19,7 @@ public class SnapshotBodyTests
     [Fact]
     public void Every_real_dump_round_trips_exactly_in_one_snapshot()
     {
-        var devices = new List<DeviceRecord>();
-        int domain = 0;
-        foreach (string file in Directory.EnumerateFiles(HandoffTestData.RealDumps, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            if (file.EndsWith(".md", StringComparison.Ordinal) || file.EndsWith(".bin", StringComparison.Ordinal)) continue;
-            var dump = Preconfig.ConfigSpace.Lspci.LspciDumpReader.ReadFile(file);
-            domain += 16;
-            foreach (var f in dump.Functions)
-                devices.Add(new DeviceRecord
-                {
-                    Address = new(domain + f.Address.Domain, f.Address.Bus, f.Address.Device, f.Address.Function),
-                    Config = f.Config,
-                    Origins = [new ConfigOrigin(0, f.Config.Length, "lspci:" + Path.GetFileName(file), Pristineness.Unknown)],
-                });
-        }
-        var s = new Snapshot { Sources = ["lspci"], Devices = Snapshot.Normalize(devices) };
+        var s = HandoffTestData.EveryRealDump();
         Assert.True(s.Devices.Count > 400);
         HandoffTestData.AssertSame(s, SnapshotBody.Decode(SnapshotBody.Encode(s)));
         HandoffTestData.AssertSame(s, HandoffBlob.Read(HandoffBlob.Write(s)).Snapshot);
