@@ -107,9 +107,9 @@ public static class HandoffBlob
             var dest = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(raw.Length));
             try
             {
-                // Quality 3, 4 MiB window: within 1% of quality 4's size at half its time; quality 5 saves 6% more
-                // but costs 3-4 times as much (bench/Preconfig.Bench/Handoff, HANDOFF_DETAIL=1).
-                if (!BrotliEncoder.TryCompress(raw, dest, out int written, quality: 3, window: 22))
+                // Quality 5, 4 MiB window: on the version 2 body 2-3% smaller than quality 4 and 3, for about 0.5 ms
+                // more per 1,000 functions; 6 saves 0.1% more (bench/README.md, HANDOFF_DETAIL=1).
+                if (!BrotliEncoder.TryCompress(raw, dest, out int written, quality: 5, window: 22))
                     throw new InvalidOperationException("Brotli compression failed");
                 return dest[..written];
             }
