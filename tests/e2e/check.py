@@ -366,11 +366,15 @@ elif s == "corrupt":
 
 elif s.startswith("dma-"):
     first_kernel_received()
-    if s != "dma-none":
+    if s.endswith("-iommu"):
+        # The capture kernel took over the crashed kernel's DMA remapping, so leftover DMA still lands in its memory.
+        need("Copied translation tables from previous kernel" in text, "the capture kernel did not take over the "
+             "crashed kernel's IOMMU translation tables (no 'DMAR: Copied translation tables from previous kernel')")
+    if not s.startswith("dma-none"):
         capture_ok()
     need(cs is not None, "the capture kernel never ran")
     if cs is not None:
-        if s == "dma-none":
+        if s.startswith("dma-none"):
             need("preconfig=off" in " ".join(logs["HOOKLOG"]) or not logs["HOOKLOG"] or
                  "disabled" in " ".join(logs["HOOKLOG"]), "hook was not disabled")
             v = vmcore()
