@@ -10,7 +10,8 @@
 #    - the floors: a C loop doing open/pread/close of every function's config, nothing else, and the same loop also
 #      reading resource, reset_method and the driver link (what the snapshot keeps); compiled here with cc;
 # 3. syscalls per function of each (when strace is installed) and instructions of one run (when valgrind is);
-# 4. checks the capture holds the same bytes as lspci prints, for every function;
+# 4. the blob's size (whole file, header included) per function and over the functions of 4 KiB; checks the
+#    capture holds the same bytes as lspci prints, for every function;
 # 5. the same comparison, read-only, on this machine's real /sys/bus/pci.
 # Reads only under the temp dir and /sys; never writes /sys.
 set -euo pipefail
@@ -127,6 +128,9 @@ compare() { # NAME ROOT LSPCI-ARGS...
   echo "  C floor, config and attributes   $(ms "$ma")   preconfig capture / it: $(ratio "$mo" "$ma")"
   echo "  syscalls per function: preconfig capture $(per_function "$n" "$bin" capture --source "sysfs:$root" --out "file:$work/sc.pcfg"), lspci -xxxx $(per_function "$n" lspci "$@" -xxxx), C floors $(per_function "$n" "$work/floor" "$root") and $(per_function "$n" "$work/floor" "$root" attributes)"
   echo "  instructions (callgrind): preconfig capture $(instructions "$bin" capture --source "sysfs:$root" --out "file:$work/sc.pcfg"), initramfs edition $(instructions "$small" capture --source "sysfs:$root" --out "file:$work/sc.pcfg"), lspci -xxxx $(instructions lspci "$@" -xxxx)"
+  local size n4k; size=$(stat -c %s "$work/$name.pcfg")
+  n4k=$(for f in "$root"/devices/*/config; do stat -L -c %s "$f"; done | grep -c '^4096$' || true)
+  echo "  blob of the capture: $size bytes, $(awk -v s="$size" -v n="$n" 'BEGIN {printf "%.1f", s / n}') per function; over the $n4k functions of 4 KiB: $(awk -v s="$size" -v n="$n4k" 'BEGIN {printf (n ? "%.1f" : "-"), (n ? s / n : 0)}') each"
   lspci "$@" -xxxx > "$work/$name.lspci"
   dotnet run -c Release --project "$here/bench/Preconfig.Bench" -- capture-check "$work/$name.pcfg" "$work/$name.lspci" 2>&1 | grep -v 'warning NU1603'
 }

@@ -75,7 +75,7 @@ public static class HandoffFigures
             foreach (var snap in new[] { one, big })
             {
                 var bd = SnapshotBody.Encode(snap);
-                foreach (int q in new[] { 1, 3, 4, 5, 6 })
+                foreach (int q in new[] { 1, 3, 4, 5, 6, 9, 11 })
                 {
                     var dst = new byte[bd.Length + 1000];
                     System.IO.Compression.BrotliEncoder.TryCompress(bd, dst, out int wr, q, 22);

@@ -48,7 +48,7 @@ internal static class ExportCommand
         switch (format)
         {
             case "msgpack":
-                return SnapshotBody.Encode(snapshot, trimConfig: false);
+                return SnapshotBody.EncodeDeviceMaps(snapshot); // the contract's shape: one map per device, config whole
             case "json":
                 return Encoding.UTF8.GetBytes(SnapshotDocument.Serialize(snapshot) + "\n");
             case "lspci":

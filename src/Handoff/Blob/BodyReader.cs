@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 using MessagePack;
@@ -13,6 +12,11 @@ namespace Preconfig.Handoff.Blob;
 /// Here every read names the type it wants and its limit, checks both before the library reads, and every problem
 /// is a <see cref="BodyFormatException"/> at the offset where the offending value starts. Nothing is allocated
 /// except the strings asked for, and those only once their length is known to be within the limit.
+/// <para>
+/// Cheap per value, since a body holds thousands: no member here is <c>readonly</c> (a readonly member would copy the
+/// library reader, a struct of about a hundred bytes, on every call), the type is read from the format byte, and the
+/// library's exceptions are caught around each read without a delegate.
+/// </para>
 /// </summary>
 internal ref struct BodyReader
 {
@@ -20,6 +24,7 @@ internal ref struct BodyReader
     public const int MaxSkipDepth = 32;
 
     private MessagePackReader _reader;
+    private readonly ReadOnlyMemory<byte> _body;
     private readonly long _baseOffset;
 
     /// <param name="body">The body.</param>
@@ -27,29 +32,33 @@ internal ref struct BodyReader
     public BodyReader(ReadOnlyMemory<byte> body, long baseOffset)
     {
         _reader = new MessagePackReader(body);
+        _body = body;
         _baseOffset = baseOffset;
     }
 
     /// <summary>Offset of the next value (blob or body offset, as the base offset says).</summary>
-    public readonly long Offset => _baseOffset + _reader.Consumed;
-    public readonly long Remaining => _reader.Sequence.Length - _reader.Consumed;
-    public readonly bool End => _reader.End;
+    public long Offset => _baseOffset + _reader.Consumed;
+    public long Remaining => _body.Length - _reader.Consumed;
+    public bool End => _reader.Consumed >= _body.Length;
 
     public readonly BodyFormatException Error(long offset, string reason) => new(offset, reason);
 
     /// <summary>The type of the next value; the reserved byte 0xc1 and the end of the body are errors.</summary>
-    public readonly MessagePackType PeekType()
+    public MessagePackType PeekType()
     {
-        if (_reader.End) throw Error(Offset, "unexpected end of the body");
-        var type = _reader.NextMessagePackType;
-        return type != MessagePackType.Unknown ? type : throw Error(Offset, "reserved format byte 0xc1");
+        long consumed = _reader.Consumed;
+        if (consumed >= _body.Length) throw Error(_baseOffset + consumed, "unexpected end of the body");
+        var type = MessagePackCode.ToMessagePackType(_body.Span[(int)consumed]);
+        return type != MessagePackType.Unknown ? type : throw Error(_baseOffset + consumed, "reserved format byte 0xc1");
     }
 
     /// <summary>A map header of at most <paramref name="max"/> entries (each needs at least 2 bytes after it).</summary>
     public int ReadMapHeader(int max, string what)
     {
         long at = Expect(MessagePackType.Map, what);
-        int count = Guard(at, what, static (ref MessagePackReader r) => r.TryReadMapHeader(out int n) ? n : throw new EndOfStreamException());
+        int count;
+        try { count = _reader.TryReadMapHeader(out count) ? count : throw new EndOfStreamException(); }
+        catch (Exception e) when (IsLibraryError(e)) { throw Wrap(at, what, e); }
         return CheckCount(at, count, max, 2, what, "entries");
     }
 
@@ -57,7 +66,9 @@ internal ref struct BodyReader
     public int ReadArrayHeader(int max, string what)
     {
         long at = Expect(MessagePackType.Array, what);
-        int count = Guard(at, what, static (ref MessagePackReader r) => r.TryReadArrayHeader(out int n) ? n : throw new EndOfStreamException());
+        int count;
+        try { count = _reader.TryReadArrayHeader(out count) ? count : throw new EndOfStreamException(); }
+        catch (Exception e) when (IsLibraryError(e)) { throw Wrap(at, what, e); }
         return CheckCount(at, count, max, 1, what, "elements");
     }
 
@@ -72,7 +83,7 @@ internal ref struct BodyReader
     /// The counts come from the input: a negative one (a 32-bit header of 2^31 or more), one over the limit, or one
     /// the bytes left cannot hold is refused before the caller allocates anything for it.
     /// </summary>
-    private readonly int CheckCount(long at, int count, int max, int bytesPerElement, string what, string unit)
+    private int CheckCount(long at, int count, int max, int bytesPerElement, string what, string unit)
     {
         if (count < 0) throw Error(at, $"{what} claims 2^31 {unit} or more");
         if (count > max) throw Error(at, $"{what} has {count} {unit}, more than the {max} accepted");
@@ -83,7 +94,9 @@ internal ref struct BodyReader
     public long ReadInt64(long min, long max, string what)
     {
         long at = Expect(MessagePackType.Integer, what);
-        long v = Guard(at, what, static (ref MessagePackReader r) => r.ReadInt64());
+        long v;
+        try { v = _reader.ReadInt64(); }
+        catch (Exception e) when (IsLibraryError(e)) { throw Wrap(at, what, e); }
         return v >= min && v <= max ? v : throw Error(at, $"{what} is {v}, outside {min}..{max}");
     }
 
@@ -92,34 +105,51 @@ internal ref struct BodyReader
     public ulong ReadUInt64(string what)
     {
         long at = Expect(MessagePackType.Integer, what);
-        return Guard(at, what, static (ref MessagePackReader r) => r.ReadUInt64());
+        try { return _reader.ReadUInt64(); }
+        catch (Exception e) when (IsLibraryError(e)) { throw Wrap(at, what, e); }
     }
 
     public bool ReadBoolean(string what)
     {
         long at = Expect(MessagePackType.Boolean, what);
-        return Guard(at, what, static (ref MessagePackReader r) => r.ReadBoolean());
+        try { return _reader.ReadBoolean(); }
+        catch (Exception e) when (IsLibraryError(e)) { throw Wrap(at, what, e); }
+    }
+
+    /// <summary>Reads a nil if one is next (true), or nothing (false).</summary>
+    public bool TryReadNil()
+    {
+        if (PeekType() != MessagePackType.Nil) return false;
+        _reader.Skip(); // one byte, known to be there
+        return true;
     }
 
     /// <summary>The UTF-8 bytes of a str of at most <paramref name="maxBytes"/>, validated, as a slice of the body.</summary>
     public ReadOnlySpan<byte> ReadStringBytes(int maxBytes, string what)
     {
         long at = Expect(MessagePackType.String, what);
-        var bytes = Guard(at, what, static (ref MessagePackReader r) => r.ReadStringSequence()!.Value);
-        if (bytes.Length > maxBytes) throw Error(at, $"{what} is {bytes.Length} bytes long, more than the {maxBytes} accepted");
-        var span = bytes.FirstSpan; // one segment: the body is one block of memory
+        ReadOnlySpan<byte> span;
+        // One segment (the body is one block of memory): the library hands out a slice of it.
+        try { span = _reader.ReadStringSequence()!.Value.FirstSpan; }
+        catch (Exception e) when (IsLibraryError(e)) { throw Wrap(at, what, e); }
+        if (span.Length > maxBytes) throw Error(at, $"{what} is {span.Length} bytes long, more than the {maxBytes} accepted");
         return Utf8.IsValid(span) ? span : throw Error(at, $"{what} is not valid UTF-8");
     }
 
     public string ReadString(int maxBytes, string what) => Encoding.UTF8.GetString(ReadStringBytes(maxBytes, what));
 
     /// <summary>A bin of at most <paramref name="maxBytes"/>, as a slice of the body (no copy).</summary>
-    public ReadOnlySpan<byte> ReadBinary(int maxBytes, string what)
+    public ReadOnlySpan<byte> ReadBinary(int maxBytes, string what) => ReadBinaryMemory(maxBytes, what).Span;
+
+    /// <summary><see cref="ReadBinary"/>, as memory a caller can keep while it reads on.</summary>
+    public ReadOnlyMemory<byte> ReadBinaryMemory(int maxBytes, string what)
     {
         long at = Expect(MessagePackType.Binary, what);
-        var bytes = Guard(at, what, static (ref MessagePackReader r) => r.ReadBytes()!.Value);
+        ReadOnlyMemory<byte> bytes;
+        try { bytes = _reader.ReadBytes()!.Value.First; }
+        catch (Exception e) when (IsLibraryError(e)) { throw Wrap(at, what, e); }
         if (bytes.Length > maxBytes) throw Error(at, $"{what} is {bytes.Length} bytes, more than the {maxBytes} accepted");
-        return bytes.FirstSpan;
+        return bytes;
     }
 
     /// <summary>
@@ -140,45 +170,33 @@ internal ref struct BodyReader
                 for (int n = ReadArrayHeader(int.MaxValue, what); n > 0; n--) Skip(what, depth + 1);
                 break;
             default:
-                Guard(at, what, static (ref MessagePackReader r) => { r.Skip(); return 0; });
+                try { _reader.Skip(); }
+                catch (Exception e) when (IsLibraryError(e)) { throw Wrap(at, what, e); }
                 break;
         }
     }
 
     /// <summary>Checks the next value's type; returns its offset.</summary>
-    private readonly long Expect(MessagePackType type, string what)
+    private long Expect(MessagePackType type, string what)
     {
         long at = Offset;
         var found = PeekType();
         return found == type ? at : throw Error(at, $"{what}: expected {Describe(type)}, found {Describe(found)}");
     }
 
-    private delegate T LibraryRead<T>(ref MessagePackReader reader);
-
     /// <summary>
-    /// Runs one read of the library reader and turns what it throws into a <see cref="BodyFormatException"/> at
-    /// <paramref name="at"/>. The type was checked before, so what remains is a value cut short by the end of the
-    /// body, a length past it (negative once read as 32-bit signed), or an integer too large for the type asked.
+    /// What the library throws once the type was checked: a value cut short by the end of the body, a length past
+    /// it (negative once read as 32-bit signed), or an integer too large for the type asked.
     /// </summary>
-    private T Guard<T>(long at, string what, LibraryRead<T> read)
+    private static bool IsLibraryError(Exception e) =>
+        e is EndOfStreamException or ArgumentOutOfRangeException or OverflowException or MessagePackSerializationException;
+
+    private static BodyFormatException Wrap(long at, string what, Exception e) => e switch
     {
-        try
-        {
-            return read(ref _reader);
-        }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException)
-        {
-            throw new BodyFormatException(at, $"{what} runs past the end of the body", e);
-        }
-        catch (OverflowException e)
-        {
-            throw new BodyFormatException(at, $"{what} does not fit the integer type it is read as", e);
-        }
-        catch (MessagePackSerializationException e)
-        {
-            throw new BodyFormatException(at, $"{what}: {e.Message}", e);
-        }
-    }
+        OverflowException => new BodyFormatException(at, $"{what} does not fit the integer type it is read as", e),
+        MessagePackSerializationException => new BodyFormatException(at, $"{what}: {e.Message}", e),
+        _ => new BodyFormatException(at, $"{what} runs past the end of the body", e),
+    };
 
     private static string Describe(MessagePackType type) => type switch
     {

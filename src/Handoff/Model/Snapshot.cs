@@ -8,8 +8,11 @@ namespace Preconfig.Handoff.Model;
 /// </summary>
 public sealed class Snapshot
 {
-    /// <summary>Version of the snapshot model carried in the blob body ("version").</summary>
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// The body version ("version") a blob written now carries; <see cref="FormatVersion"/> of a snapshot read from
+    /// a body is that body's (1 for a blob of an earlier release or an export, docs/handoff-format.md).
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
     public DateTimeOffset CapturedAt { get; init; } = DateTimeOffset.UtcNow;

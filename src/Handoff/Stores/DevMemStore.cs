@@ -83,26 +83,47 @@ public sealed class DevMemStore : HandoffStore
         return new StoreLoadResult(best, $"{Spec} slot {bestSlot}", problems);
     }
 
-    /// <summary>Which slot the next save goes to, and the blob it writes there (nothing is written).</summary>
+    /// <summary>
+    /// Which slot the next save goes to, and the blob it writes there (nothing is written). The slot kept is the one
+    /// holding the newest valid blob, valid as a load with <paramref name="key"/> would find it (intact, signed with
+    /// the key when one is given, decompressing to its stated length), so a torn write can only damage the other;
+    /// the sequence is one more than any intact header's, so the new blob is the newest whatever the other holds.
+    /// </summary>
     public DevMemWrite PlanWrite(Snapshot snapshot, HandoffKey? key = null, BlobCompression compression = BlobCompression.Auto)
     {
-        ulong newest = 0;
+        ulong highest = 0, newestValid = 0;
         int newestSlot = -1;
         if (_fs.File.Exists(Path))
         {
             var slots = ReadSlots();
             for (int i = 0; i < 2; i++)
             {
-                // Sequence only needs integrity, not the key: a forged slot still fails the key check at load time.
-                ulong next = NextSequence(slots[i]);
-                if (next > 1 && next - 1 >= newest) { newest = next - 1; newestSlot = i; }
+                if (HandoffBlob.IntactSequence(slots[i]) is not ulong sequence) continue;
+                highest = Math.Max(highest, sequence);
+                if (sequence < newestValid || !LoadsWith(slots[i], key)) continue;
+                newestValid = sequence;
+                newestSlot = i;
             }
         }
         int target = newestSlot == 0 ? 1 : 0;
-        var blob = HandoffBlob.Write(snapshot, new BlobWriteOptions { Sequence = newest + 1, Key = key, Compression = compression });
+        ulong next = highest < ulong.MaxValue ? highest + 1 : 1;
+        var blob = HandoffBlob.Write(snapshot, new BlobWriteOptions { Sequence = next, Key = key, Compression = compression });
         if (blob.Length > SlotSize)
             throw new HandoffFormatException(-1, $"{Spec}: the blob is {blob.Length} bytes, a slot holds {SlotSize} (SIZE/2): reserve a larger region");
-        return new DevMemWrite(target, SlotOffset(target), blob, newest + 1);
+        return new DevMemWrite(target, SlotOffset(target), blob, next);
+    }
+
+    private static bool LoadsWith(byte[] slot, HandoffKey? key)
+    {
+        try
+        {
+            HandoffBlob.ReadBody(slot, key, exact: false);
+            return true;
+        }
+        catch (HandoffFormatException)
+        {
+            return false;
+        }
     }
 
     public override StoreWriteResult Save(Snapshot snapshot, HandoffKey? key = null, BlobCompression compression = BlobCompression.Auto)

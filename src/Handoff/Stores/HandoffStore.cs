@@ -80,19 +80,12 @@ public abstract class HandoffStore
         return v * scale;
     }
 
-    /// <summary>The next sequence after what <paramref name="existing"/> holds (1 when it holds no valid blob).</summary>
-    internal static ulong NextSequence(ReadOnlySpan<byte> existing)
-    {
-        try
-        {
-            var (info, _) = HandoffBlob.ReadBody(existing, key: null, exact: false);
-            return info.Sequence + 1;
-        }
-        catch (HandoffFormatException)
-        {
-            return 1;
-        }
-    }
+    /// <summary>
+    /// The next sequence after what <paramref name="existing"/> holds: one more than its sequence when its header
+    /// and CRC32C are intact, else 1. Only numbering: the body is neither decompressed nor decoded.
+    /// </summary>
+    internal static ulong NextSequence(ReadOnlySpan<byte> existing) =>
+        HandoffBlob.IntactSequence(existing) is ulong sequence && sequence < ulong.MaxValue ? sequence + 1 : 1;
 
     /// <summary>Replaces a file atomically: a temp file beside it, fsync, rename over it.</summary>
     internal static void WriteAtomically(IFileSystem fs, string path, ReadOnlySpan<byte> bytes)

@@ -29,9 +29,9 @@ public class HandoffBlobTests
     {
         var noise = new byte[4096];
         new Random(1).NextBytes(noise);
-        var s = new Snapshot { Devices = [new DeviceRecord { Address = new(0, 0, 0, 0), Config = noise }] };
-        var blob = HandoffBlob.Write(s);
+        var blob = HandoffBlob.Frame(noise, new BlobWriteOptions());
         Assert.Equal("none", HandoffBlob.ReadHeader(blob).Compression);
+        Assert.Equal(HandoffBlob.FixedHeaderLength + noise.Length, blob.Length);
     }
 
     [Fact]

@@ -156,6 +156,61 @@ public class HandoffStoreTests
         Assert.Equal("host-3", store.Load().Blob.Snapshot.HostName);
     }
 
+    /// <summary>
+    /// An intact blob (header and CRC32C right) whose body does not decompress: numbering the next blob needs only
+    /// its header, so a file store counts on from it; a devmem region still keeps the slot a load would use.
+    /// </summary>
+    private static byte[] IntactButUndecodable(ulong sequence)
+    {
+        var blob = HandoffBlob.Write(HandoffTestData.Sample(10, 9), new BlobWriteOptions { Sequence = sequence, Compression = BlobCompression.Brotli });
+        blob.AsSpan(HandoffBlob.FixedHeaderLength, 16).Fill(0x5a); // garbage Brotli
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(blob.AsSpan(32), 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(blob.AsSpan(32), Crc32C.Compute(blob));
+        Assert.Equal(sequence, HandoffBlob.IntactSequence(blob));
+        Assert.Throws<HandoffFormatException>(() => HandoffBlob.ReadBody(blob));
+        return blob;
+    }
+
+    [Fact]
+    public void The_next_sequence_comes_from_the_header_without_decoding_the_body()
+    {
+        _mock.Directory.CreateDirectory("/var/lib/preconfig");
+        const string path = "/var/lib/preconfig/handoff.pcfg";
+        SetImage(path, IntactButUndecodable(41));
+        var store = HandoffStore.Parse(path, _mock);
+        Assert.Equal(42ul, store.Save(HandoffTestData.Sample(5, 1)).Sequence);
+        _mock.GetFile(path).Contents[20] ^= 1; // a damaged header or CRC: numbering starts again
+        Assert.Equal(1ul, store.Save(HandoffTestData.Sample(5, 1)).Sequence);
+    }
+
+    [Fact]
+    public void Devmem_keeps_the_newest_slot_a_load_would_use_and_numbers_above_both()
+    {
+        var store = NewRegion(out string path);
+        store.Save(HandoffTestData.Sample(10, 1)); // slot 0, seq 1: the only valid one
+        var image = Image(path);
+        IntactButUndecodable(9).CopyTo(image, store.SlotOffset(1));
+        SetImage(path, image);
+        var plan = store.PlanWrite(HandoffTestData.Sample(10, 2));
+        Assert.Equal(1, plan.Slot);          // slot 0 is what a load finds: it is kept
+        Assert.Equal(10ul, plan.Sequence);   // above the intact header of slot 1
+        store.Apply(plan, plan.Blob.Length);
+        Assert.Equal("host-2", store.Load().Blob.Snapshot.HostName);
+
+        // The same with a key: a slot signed with another key is not what a load with the key would use.
+        var key = new HandoffKey(new byte[32], "k");
+        var other = new HandoffKey(Enumerable.Repeat((byte)1, 32).ToArray(), "other");
+        var signed = NewRegion(out path);
+        signed.Save(HandoffTestData.Sample(4, 1), key);              // slot 0, seq 1, genuine
+        var forged = HandoffBlob.Write(HandoffTestData.Sample(4, 3), new BlobWriteOptions { Sequence = 7, Key = other });
+        image = Image(path);
+        forged.CopyTo(image, signed.SlotOffset(1));
+        SetImage(path, image);
+        plan = signed.PlanWrite(HandoffTestData.Sample(4, 2), key);
+        Assert.Equal(1, plan.Slot);
+        Assert.Equal(8ul, plan.Sequence);
+    }
+
     [Fact]
     public void Devmem_refuses_a_blob_larger_than_a_slot_and_leaves_the_region_alone()
     {

@@ -78,7 +78,8 @@ public class HandoffVerbTests
             print(b["version"], len(b["devices"]), sorted({len(d["config"]) for d in b["devices"]}), b["devices"][0]["address"])
             """, mp);
         Assert.Equal("1 53 [256, 4096] 0000:00:00.0", py.Trim());
-        HandoffTestData.AssertSame(snapshot, SnapshotBody.Decode(File.ReadAllBytes(mp)));
+        Assert.Equal(SnapshotBody.CurrentVersion, snapshot.FormatVersion);
+        HandoffTestData.AssertSame(snapshot, SnapshotBody.Decode(File.ReadAllBytes(mp)), version: 1);
 
         string json = Path.Combine(dir, "s.json");
         Assert.Equal(0, Cli("export", blob, "--format", "json", "--out", json));

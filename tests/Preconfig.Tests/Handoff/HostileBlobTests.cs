@@ -25,31 +25,53 @@ public class HostileBlobTests
     /// Deflate-compressed as it streams (the raw body is never held whole), framed with a correct header and CRC.
     /// <paramref name="resourcesAt"/> is the offset of the array header in the decompressed body.
     /// </summary>
-    internal static byte[] WithResources(int entries, out long rawLength, out long resourcesAt)
+    internal static byte[] WithResources(int entries, out long rawLength, out long resourcesAt) =>
+        Hostile(1, entries, out rawLength, out resourcesAt);
+
+    /// <summary>
+    /// The same in a version 2 body: <c>{"version": 2, "functions": {"address": [0], "mask": [2 bytes], "config":
+    /// b"", "resources": [[0 x N]]}}</c>, one function whose resource values number <paramref name="values"/>.
+    /// </summary>
+    internal static byte[] WithColumnResources(int values, out long rawLength, out long resourcesAt) =>
+        Hostile(2, values, out rawLength, out resourcesAt);
+
+    private static byte[] Hostile(int version, int entries, out long rawLength, out long resourcesAt)
     {
         var prefix = new ArrayBufferWriter<byte>();
         var w = new MessagePackWriter(prefix);
         w.WriteMapHeader(2);
-        w.Write("version"); w.Write(1);
-        w.Write("devices"); w.WriteArrayHeader(1);
-        w.WriteMapHeader(3);
-        w.Write("address"); w.Write("0000:00:00.0");
-        w.Write("config"); w.Write(new byte[64]);
-        w.Write("resources");
+        w.Write("version"); w.Write(version);
+        if (version == 1)
+        {
+            w.Write("devices"); w.WriteArrayHeader(1);
+            w.WriteMapHeader(3);
+            w.Write("address"); w.Write("0000:00:00.0");
+            w.Write("config"); w.Write(new byte[64]);
+            w.Write("resources");
+        }
+        else
+        {
+            w.Write("functions"); w.WriteMapHeader(4);
+            w.Write("address"); w.WriteArrayHeader(1); w.Write(0);
+            w.Write("mask"); w.WriteArrayHeader(1); w.Write(new byte[2]);
+            w.Write("config"); w.Write(Array.Empty<byte>());
+            w.Write("resources"); w.WriteArrayHeader(1);
+        }
         w.Flush();
         resourcesAt = prefix.WrittenCount;
         w.WriteArrayHeader(entries);
         w.Flush();
+        int size = version == 1 ? 5 : 1; // [0, 0, 0, 0] or 0
 
         var compressed = new MemoryStream();
         using (var z = new DeflateStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
         {
             z.Write(prefix.WrittenSpan);
-            var chunk = new byte[5 * 4096];
-            for (int i = 0; i < chunk.Length; i += 5) chunk[i] = 0x94; // [0, 0, 0, 0]
-            for (int left = entries; left > 0; left -= 4096) z.Write(chunk, 0, 5 * Math.Min(left, 4096));
+            var chunk = new byte[size * 4096];
+            if (version == 1) for (int i = 0; i < chunk.Length; i += 5) chunk[i] = 0x94; // [0, 0, 0, 0]
+            for (int left = entries; left > 0; left -= 4096) z.Write(chunk, 0, size * Math.Min(left, 4096));
         }
-        rawLength = prefix.WrittenCount + 5L * entries;
+        rawLength = prefix.WrittenCount + (long)size * entries;
 
         var body = compressed.ToArray();
         var blob = new byte[HandoffBlob.FixedHeaderLength + body.Length];
@@ -79,34 +101,39 @@ public class HostileBlobTests
         Assert.True(allocated < 64 * 1024, $"refusing it allocated {allocated} bytes");
     }
 
-    [Fact]
-    public void A_resources_array_over_the_per_device_limit_is_refused_at_its_header_before_it_is_allocated()
+    /// <summary>Over the limit in either body version: refused at the array's header, with no resource list
+    /// allocated (only the decompressed body and the compressed copy the stream reads).</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_resources_array_over_the_limit_is_refused_at_its_header_before_it_is_allocated(int version)
     {
-        var blob = WithResources(OverLimitEntries, out long raw, out long at);
+        var blob = version == 1 ? WithResources(OverLimitEntries, out long raw, out long at) : WithColumnResources(OverLimitEntries, out raw, out at);
         Assert.True(raw < HandoffBlob.MaxBodyLength);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<HandoffFormatException>(() => HandoffBlob.Read(blob));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(
-            $"bad body: devices[0]: \"resources\" has {OverLimitEntries} elements, more than the {SnapshotBody.MaxResources} accepted (decompressed body offset {at})",
+        Assert.Equal(version == 1
+            ? $"bad body: devices[0]: \"resources\" has {OverLimitEntries} elements, more than the {SnapshotBody.MaxResources} accepted (decompressed body offset {at})"
+            : $"bad body: a function's resources has {OverLimitEntries} elements, more than the {1 + 4 * SnapshotBody.MaxResources} accepted (decompressed body offset {at})",
             e.Message);
-        // The decompressed body (raw bytes) and the compressed copy the Deflate stream reads; no resource list.
         Assert.True(allocated < raw + blob.Length + 256 * 1024, $"refusing it allocated {allocated} bytes for a {raw}-byte body");
     }
 
-    public static TheoryData<int, string> Hostile() => new()
+    public static TheoryData<int, int, string> HostileBlobs() => new()
     {
-        { IssueEntries, "decompressed length" },
-        { OverLimitEntries, "more than the 32 accepted" },
+        { 1, IssueEntries, "decompressed length" },
+        { 1, OverLimitEntries, "more than the 32 accepted" },
+        { 2, OverLimitEntries, "more than the 129 accepted" },
     };
 
     [Theory]
-    [MemberData(nameof(Hostile))]
-    public void Verify_and_preinit_processes_refuse_it_naming_the_offset_with_peak_memory_under_64_MB(int entries, string reason)
+    [MemberData(nameof(HostileBlobs))]
+    public void Verify_and_preinit_processes_refuse_it_naming_the_offset_with_peak_memory_under_64_MB(int version, int entries, string reason)
     {
         string dir = HandoffTestData.TempDir();
         string blob = Path.Combine(dir, "hostile.pcfg"), tree = Path.Combine(dir, "sys");
-        File.WriteAllBytes(blob, WithResources(entries, out _, out _));
+        File.WriteAllBytes(blob, Hostile(version, entries, out _, out _));
         Directory.CreateDirectory(Path.Combine(tree, "devices")); // an empty sysfs-shaped tree (ROOT/devices): nothing to write
 
         var verify = PeakMemory.RunCli("verify", blob);
