@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # preinit cold start to done on 128 dirtied functions in a sysfs-shaped temp tree (the AOT binary, dist/preconfig),
 # against the same writes done by setpci with one process per device. Prints medians, the ratio, max RSS, binary size
-# and ldd, the start-up alone (verify of the same blob), syscalls per function (strace) and instructions (valgrind's
+# (raw and gzip -9) and ldd, the start-up alone (verify of the same blob), syscalls per function (strace) and instructions (valgrind's
 # callgrind), the last two when installed.
 # Everything is written under a temp directory; nothing touches /sys.
 #   bench/scripts/preinit-bench.sh [RUNS]        (default 21 runs each)
@@ -85,5 +85,5 @@ echo "start-up alone (verify the blob):  median $(awk "BEGIN{printf \"%.1f\", $m
 echo "syscalls per function:             preinit $sp, setpci script $ss"
 echo "instructions (callgrind):          preinit $ip, start-up alone (verify) $iv"
 echo "preinit max RSS:                   $((rss / 1024)) MB ($rss KB)"
-echo "binary size:                       $(awk "BEGIN{printf \"%.2f\", $size/1048576}") MB"
+echo "binary size:                       $(awk "BEGIN{printf \"%.2f\", $size/1048576}") MB ($size B; gzip -9: $(gzip -9 -c "$bin" | wc -c) B, what the initramfs holds)"
 echo "ldd:"; ldd "$bin" | sed 's/^/  /'

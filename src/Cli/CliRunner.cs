@@ -51,7 +51,12 @@ internal static class CliRunner
         _ => e.Message,
     };
 
-    private static bool IsHelpRequest(string[] args) => args.Any(a => a is "--help" or "-h" or "-?");
+    private static bool IsHelpRequest(string[] args)
+    {
+        foreach (string a in args)
+            if (a is "--help" or "-h" or "-?") return true;
+        return false;
+    }
 
     /// <summary>Errors that mean "the input could not be read or the usage is wrong" (exit 2), not a bug.</summary>
     private static bool IsInputError(Exception e) => e is CliUsageException or IOException or FormatException

@@ -15,10 +15,17 @@ internal static class Verbs
     /// </summary>
     public static Command Root(string[] args)
     {
-        bool plain = args.Length > 0 && !args.Any(a => a is "--help" or "-h" or "-?" or "/h" or "/?" or "--version" || a.StartsWith('['));
+        bool plain = args.Length > 0 && !MayAskForHelp(args);
         var root = plain ? new Command("preconfig", Description) : new RootCommand(Description);
         foreach (var verb in All()) root.Subcommands.Add(verb);
         return root;
+    }
+
+    private static bool MayAskForHelp(string[] args)
+    {
+        foreach (string a in args)
+            if (a is "--help" or "-h" or "-?" or "/h" or "/?" or "--version" || a.StartsWith('[')) return true;
+        return false;
     }
 
     public static IEnumerable<Command> All() =>

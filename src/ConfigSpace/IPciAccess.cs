@@ -16,14 +16,36 @@ public interface IPciAccess
     /// <summary>Opens a function's configuration space. Throws <see cref="DeviceRemovedException"/> if it is gone.</summary>
     IConfigSpace Open(PciAddress address);
 
+    /// <summary>The function's whole configuration space as it reads now (<see cref="Open"/>, then every readable
+    /// byte); a backend may fold the two into one access (sysfs: the open's own read).</summary>
+    byte[] ReadConfig(PciAddress address) => Open(address).ReadAll();
+
     /// <summary>What the kernel knows of the function beyond config space: driver, reset methods, BAR resources.</summary>
     PciFunctionInfo Describe(PciAddress address);
+
+    /// <summary>
+    /// <see cref="Describe(PciAddress)"/> for a caller that needs only some of it (preinit's matching: the driver, and
+    /// the reset methods and boot_vga only when the policy may reset): a backend that reads each part separately
+    /// (sysfs: a file per part) may leave the others out, empty or null. The default describes everything.
+    /// </summary>
+    PciFunctionInfo Describe(PciAddress address, FunctionInfoParts parts) => Describe(address);
 
     /// <summary>
     /// Asks for a reset by <paramref name="method"/> (one of <see cref="PciFunctionInfo.ResetMethods"/>: "flr", "bus",
     /// "pm" ...). Returns what the backend reported; whether the reset took effect must be checked in config space.
     /// </summary>
     ResetRequestResult RequestReset(PciAddress address, string method);
+}
+
+/// <summary>The parts of <see cref="PciFunctionInfo"/> a caller of <see cref="IPciAccess.Describe(PciAddress, FunctionInfoParts)"/> needs.</summary>
+[Flags]
+public enum FunctionInfoParts
+{
+    Driver = 1,
+    ResetMethods = 2,
+    Resources = 4,
+    BootVga = 8,
+    All = Driver | ResetMethods | Resources | BootVga,
 }
 
 /// <summary>Information sysfs holds next to config space. <paramref name="BootVga"/> is sysfs <c>boot_vga</c>

@@ -16,13 +16,29 @@ public sealed class KnownBytes
 
     private KnownBytes(int length) => Length = Math.Clamp(length, 0, Header.ExtConfigSize);
 
-    /// <summary>Every byte of a capture of <paramref name="length"/> bytes is known.</summary>
+    /// <summary>Every byte of a capture of <paramref name="length"/> bytes is known. Shared per length: nothing can
+    /// change it (<see cref="Add"/> marks bytes that are known already; <see cref="Clip"/> makes a new one).</summary>
     public static KnownBytes All(int length)
+    {
+        int clamped = Math.Clamp(length, 0, Header.ExtConfigSize);
+        if (clamped == Header.ExtConfigSize) return AllOf4096 ??= Whole(clamped);
+        if (clamped == Header.StdConfigSize) return AllOf256 ??= Whole(clamped);
+        return Whole(clamped);
+    }
+
+    private static KnownBytes? AllOf4096, AllOf256;
+
+    private static KnownBytes Whole(int length)
     {
         var k = new KnownBytes(length);
         k.Add(0, k.Length);
+        k._whole = true;
         return k;
     }
+
+    // Every byte below Length known, for good (no method takes a byte back): Covers needs no look at the bits. The
+    // planner asks for every register it plans, of every function, and most captures are whole.
+    private bool _whole;
 
     /// <summary>No byte of a capture of <paramref name="length"/> bytes is known yet (<see cref="Add"/> marks them).</summary>
     public static KnownBytes None(int length) => new(length);
@@ -63,8 +79,35 @@ public sealed class KnownBytes
     public bool Covers(int offset, int width)
     {
         if (offset < 0 || width <= 0 || offset + width > Length) return false;
-        for (int i = offset; i < offset + width; i++) if (!IsKnown(i)) return false;
+        if (_whole) return true;
+        int end = offset + width;
+        while (offset < end)
+        {
+            // The bits of this word that fall in the range must all be set.
+            int bit = offset & 63, n = Math.Min(64 - bit, end - offset);
+            ulong mask = (n == 64 ? ~0UL : ((1UL << n) - 1)) << bit;
+            if ((_bits[offset >> 6] & mask) != mask) return false;
+            offset += n;
+        }
         return true;
+    }
+
+    /// <summary>
+    /// Copies the known bytes of <paramref name="from"/> over <paramref name="to"/> (as far as both reach), leaving the
+    /// others as they are: a whole word of 64 known bytes at a time, byte by byte only where known and unknown mix.
+    /// </summary>
+    public void CopyKnown(ReadOnlySpan<byte> from, Span<byte> to)
+    {
+        int length = Math.Min(Math.Min(from.Length, to.Length), Length);
+        for (int start = 0; start < length; start += 64)
+        {
+            ulong word = _bits[start >> 6];
+            int n = Math.Min(64, length - start);
+            if (word == ~0UL) from.Slice(start, n).CopyTo(to.Slice(start, n));
+            else if (word != 0)
+                for (int i = 0; i < n; i++)
+                    if ((word & (1UL << i)) != 0) to[start + i] = from[start + i];
+        }
     }
 
     /// <summary>Every byte of the capture is known.</summary>

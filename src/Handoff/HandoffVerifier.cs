@@ -43,7 +43,11 @@ public static class HandoffVerifier
         lines.Add("signature: " + (blob.SignatureChecked ? $"ok (HMAC-SHA256, key {key!.Source})"
             : blob.Info.Signed ? "present, not checked (no --key given)" : "none (unsigned)"));
         lines.Add($"captured: {s.CapturedAt.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}, host {Or(s.HostName)}, kernel {Or(s.KernelRelease)}, boot id {Or(s.BootId)}, tool {Or(s.ToolVersion)}");
-        var byLength = s.Devices.GroupBy(d => d.CapturedLength).OrderBy(g => g.Key).Select(g => $"{g.Count()} x {g.Key} B");
+        // How many functions of each captured length, shortest first: "120 x 4096 B, 8 x 256 B".
+        var countByLength = new SortedDictionary<int, int>();
+        foreach (var d in s.Devices) countByLength[d.CapturedLength] = countByLength.GetValueOrDefault(d.CapturedLength) + 1;
+        var byLength = new List<string>(countByLength.Count);
+        foreach (var (length, count) in countByLength) byLength.Add($"{count} x {length} B");
         lines.Add($"functions: {s.Devices.Count}" + (s.Devices.Count > 0 ? $" ({string.Join(", ", byLength)})" : ""));
         lines.Add($"sources: {(s.Sources.Count > 0 ? string.Join(", ", s.Sources) : "(none recorded)")}");
         foreach (var p in loaded.Problems) lines.Add($"warning: {p}");

@@ -139,7 +139,7 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
             Deadline = new Deadline(o.Deadline, TimeProvider.System, startTimestamp),
             ResetStep = o.ResetStep,
             // One kernel-log line per function before its error status is cleared: the crash's evidence survives.
-            BeforeClearing = (address, found) => log.Info($"{address} error status before clearing: {string.Join(' ', found)}"),
+            BeforeClearing = (address, found) => log.Info(ClearingLine(address, found)),
         });
         var report = PreinitReport.Build(plan, results, clock.Elapsed);
         foreach (var d in report.Devices)
@@ -151,6 +151,23 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
         if (o.ReportPath is not null) WriteReport(o.ReportPath, report);
         bool failed = report.Count(PreinitReport.Failed) > 0;
         return new PreinitResult(failed && o.Strict ? 1 : 0, report, plan);
+    }
+
+    /// <summary><c>0000:00:1c.0 error status before clearing: STATUS=0x4010 CAP_EXP+a.w=0x0004</c>, put together in
+    /// one buffer (the same text as joining each register's <see cref="ClearedRegister.ToString"/>, a string fewer each).</summary>
+    internal static string ClearingLine(PciAddress address, IReadOnlyList<ClearedRegister> found)
+    {
+        var line = new System.Runtime.CompilerServices.DefaultInterpolatedStringHandler(40 + 24 * found.Count, 1 + found.Count);
+        line.AppendFormatted(address);
+        line.AppendLiteral(" error status before clearing:");
+        foreach (var r in found)
+        {
+            line.AppendLiteral(" ");
+            line.AppendLiteral(r.Register);
+            line.AppendLiteral("=0x");
+            line.AppendFormatted(r.Value, r.Width == 2 ? "x4" : r.Width == 1 ? "x2" : "x8");
+        }
+        return line.ToStringAndClear();
     }
 
     private void WriteReport(string path, PreinitReport report)

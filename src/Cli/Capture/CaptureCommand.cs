@@ -25,9 +25,11 @@ internal static class CaptureCommand
     internal static int Run(string[] sourceSpecs, string[] storeSpecs, string? keyFile, IFileSystem fs)
     {
         // Everything that is bad usage fails before anything is read or written.
-        var stores = storeSpecs.Select(s => HandoffStore.Parse(s, fs)).ToList();
+        var stores = new List<HandoffStore>(storeSpecs.Length);
+        foreach (string s in storeSpecs) stores.Add(HandoffStore.Parse(s, fs));
         var key = keyFile is null ? null : HandoffKey.Load(fs, keyFile);
-        var opened = sourceSpecs.Select(s => SnapshotSources.Open(s, fs, key)).ToList();
+        var opened = new List<ISnapshotSource>(sourceSpecs.Length);
+        foreach (string s in sourceSpecs) opened.Add(SnapshotSources.Open(s, fs, key));
         var snapshot = SnapshotSources.Take(opened, out var warnings);
         foreach (var w in warnings) Console.Error.WriteLine($"preconfig capture: warning: {w}");
 

@@ -14,7 +14,8 @@ internal static class StoreReader
     public static LoadedSnapshot Read(IFileSystem fs, string spec, HandoffKey? key)
     {
         var loaded = InputLoader.Load(spec, fs, key);
-        var warnings = loaded.Warnings.Concat(loaded.Stored?.Problems ?? []).ToList();
+        var warnings = new List<string>(loaded.Warnings);
+        if (loaded.Stored?.Problems is { } problems) warnings.AddRange(problems);
         return new LoadedSnapshot(loaded.Snapshot, loaded.Stored?.Location ?? loaded.Description, loaded.Stored?.Blob.Info.Sequence ?? 0, warnings,
             SignatureChecked: loaded.Stored?.Blob.SignatureChecked ?? false);
     }

@@ -72,7 +72,7 @@ public sealed class SimulatedMachine : IPciAccess
 
     public bool Remove(PciAddress address) => _functions.Remove(address);
 
-    public IReadOnlyList<PciAddress> EnumerateFunctions() => [.. _functions.Keys];
+    public IReadOnlyList<PciAddress> EnumerateFunctions() => new List<PciAddress>(_functions.Keys);
 
     public IConfigSpace Open(PciAddress address) =>
         _functions.TryGetValue(address, out var f)
@@ -108,8 +108,10 @@ public sealed class SimulatedMachine : IPciAccess
         if (behavior is ResetBehavior.Works or ResetBehavior.ErrorButWorks)
         {
             if (method == "bus")
-                foreach (var sibling in _functions.Values.Where(s => s.Address.Domain == address.Domain && s.Address.Bus == address.Bus))
-                    sibling.Space.Reset();
+            {
+                foreach (var sibling in _functions.Values)
+                    if (sibling.Address.Domain == address.Domain && sibling.Address.Bus == address.Bus) sibling.Space.Reset();
+            }
             else
                 f.Space.Reset();
         }
@@ -137,10 +139,16 @@ public sealed class SimulatedMachine : IPciAccess
         }
         // The kernel offers "bus" only to a function alone on its bus, and never to a bridge (pci_parent_bus_reset).
         foreach (var f in machine.Functions)
-            if (ConfigBytes.HeaderKind(f.Space.Snapshot()) != HeaderType.Normal
-                || machine.Functions.Any(o => o != f && o.Address.Domain == f.Address.Domain && o.Address.Bus == f.Address.Bus))
+            if (ConfigBytes.HeaderKind(f.Space.Snapshot()) != HeaderType.Normal || HasSibling(machine, f))
                 f.ResetMethods.Remove("bus");
         return machine;
+    }
+
+    private static bool HasSibling(SimulatedMachine machine, SimulatedFunction f)
+    {
+        foreach (var o in machine.Functions)
+            if (o != f && o.Address.Domain == f.Address.Domain && o.Address.Bus == f.Address.Bus) return true;
+        return false;
     }
 
     /// <summary>
@@ -157,7 +165,9 @@ public sealed class SimulatedMachine : IPciAccess
             {
                 var cfg = source.Open(address).ReadAll();
                 var info = source.Describe(address);
-                var sizes = info.Resources.Where(r => r.Index <= 6 && r.Size > 0).ToDictionary(r => r.Index, r => r.Size);
+                var sizes = new Dictionary<int, ulong>();
+                foreach (var r in info.Resources)
+                    if (r.Index <= 6 && r.Size > 0) sizes.Add(r.Index, r.Size);
                 var f = machine.Add(new SimulatedConfigSpace(address, cfg, BarModel.FromConfig(cfg, sizes)));
                 f.Driver = info.Driver;
                 f.ResetMethods.AddRange(info.ResetMethods);
@@ -184,8 +194,7 @@ public sealed class SimulatedMachine : IPciAccess
         MachineFile? file;
         try
         {
-            using var stream = File.OpenRead(path);
-            file = JsonSerializer.Deserialize(stream, SimulationJsonContext.Default.MachineFile);
+            file = MachineJson.Read(File.ReadAllBytes(path));
         }
         catch (JsonException e)
         {
@@ -206,7 +215,13 @@ public sealed class SimulatedMachine : IPciAccess
             catch (FormatException) { throw new InvalidDataException($"{where} ({address}): config is not a hex string"); }
             if (config.Length is not (64 or Header.StdConfigSize or Header.ExtConfigSize))
                 throw new InvalidDataException($"{where} ({address}): config is {config.Length} bytes, not 64, 256 or 4096");
-            var bars = fn.Bars?.Select(b => new BarModel(b.Index, b.Index == 6 ? RomOffset(config) : Type0.BaseAddress0 + 4 * b.Index, b.Kind, b.Size, b.Prefetchable)).ToList();
+            List<BarModel>? bars = null;
+            if (fn.Bars is { } entries)
+            {
+                bars = new List<BarModel>(entries.Count);
+                foreach (var b in entries)
+                    bars.Add(new BarModel(b.Index, b.Index == 6 ? RomOffset(config) : Type0.BaseAddress0 + 4 * b.Index, b.Kind, b.Size, b.Prefetchable));
+            }
             var space = new SimulatedConfigSpace(address, config, bars, fn.Faults?.ToFaults());
             var f = machine.Add(space);
             f.Driver = fn.Driver;
@@ -221,26 +236,26 @@ public sealed class SimulatedMachine : IPciAccess
 
     public void Save(string path)
     {
-        var file = new MachineFile
+        var file = new MachineFile { Format = FormatName, Version = FormatVersion, Description = Description, Functions = [] };
+        foreach (var f in _functions.Values)
         {
-            Format = FormatName,
-            Version = FormatVersion,
-            Description = Description,
-            Functions = [.. _functions.Values.Select(f => new FunctionEntry
+            var bars = new List<BarEntry>();
+            foreach (var b in f.Space.Bars) bars.Add(new BarEntry { Index = b.Index, Kind = b.Kind, Size = b.Size, Prefetchable = b.Prefetchable });
+            file.Functions.Add(new FunctionEntry
             {
                 Address = f.Address.ToString(),
                 Config = Convert.ToHexStringLower(f.Space.Snapshot()),
-                Bars = [.. f.Space.Bars.Select(b => new BarEntry { Index = b.Index, Kind = b.Kind, Size = b.Size, Prefetchable = b.Prefetchable })],
+                Bars = bars,
                 Driver = f.Driver,
                 ResetMethods = f.ResetMethods,
                 ResetBehaviors = f.ResetBehaviors.Count > 0 ? f.ResetBehaviors : null,
                 BootVga = f.BootVga,
                 Faults = f.Space.Faults.Any ? FaultsEntry.From(f.Space.Faults) : null,
-            })],
-        };
+            });
+        }
         string temp = path + ".tmp";
         using (var stream = File.Create(temp))
-            JsonSerializer.Serialize(stream, file, SimulationJsonContext.Default.MachineFile);
+            MachineJson.Write(stream, file);
         File.Move(temp, path, overwrite: true);
     }
 }

@@ -16,7 +16,9 @@ internal static class ExtendedTables
     {
         var fields = new List<FieldSpec>();
         int next = 0;
-        foreach (var (bit, name, c) in bits.OrderBy(b => b.Bit))
+        var byBit = new List<(int Bit, string Name, string? Cite)>(bits);
+        StableSort.By(byBit, (a, b) => a.Bit.CompareTo(b.Bit));
+        foreach (var (bit, name, c) in byBit)
         {
             if (bit > next) fields.Add(F(next, bit - next, "Reserved", reserved, cite));
             fields.Add(F(bit, 1, name, defined, c ?? cite));

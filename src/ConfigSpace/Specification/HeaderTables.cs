@@ -219,5 +219,10 @@ internal static class HeaderTables
         };
     }
 
-    private static List<RegisterSpec> Sorted(List<RegisterSpec> regs) => [.. regs.OrderBy(r => r.Offset)];
+    private static List<RegisterSpec> Sorted(List<RegisterSpec> regs)
+    {
+        var sorted = new List<RegisterSpec>(regs);
+        StableSort.By(sorted, (a, b) => a.Offset.CompareTo(b.Offset));
+        return sorted;
+    }
 }

@@ -25,7 +25,9 @@ public static class SpecTable
             ExtendedTables.Pasid(), ExtendedTables.DeviceSerialNumber(), ExtendedTables.VendorSpecificExtended(),
             ExtendedTables.DesignatedVendorSpecific(),
         ];
-        return all.ToDictionary(s => s.Key);
+        var byKey = new Dictionary<StructureKey, StructureSpec>(all.Length);
+        foreach (var s in all) byKey.Add(s.Key, s);
+        return byKey;
     }
 
     /// <summary>Every structure of the table: headers first, then capabilities, then extended capabilities.</summary>
@@ -239,4 +241,24 @@ public sealed class FunctionAttributes
     /// <summary>The attribute of one bit; null where no register of the table covers the byte (read-only).</summary>
     public BitAttribute? AttributeOf(int offset, int bit) =>
         RegisterAt(offset) is { } r ? r.Bits[8 * (offset - r.Offset) + bit] : null;
+}
+
+/// <summary>A sort that keeps the given order of equal elements, as LINQ's OrderBy does (List.Sort does not): an
+/// insertion sort, for the specification tables' short lists (at most a few dozen entries).</summary>
+internal static class StableSort
+{
+    public static void By<T>(List<T> list, Comparison<T> compare)
+    {
+        for (int i = 1; i < list.Count; i++)
+        {
+            var item = list[i];
+            int j = i - 1;
+            while (j >= 0 && compare(list[j], item) > 0)
+            {
+                list[j + 1] = list[j];
+                j--;
+            }
+            list[j + 1] = item;
+        }
+    }
 }

@@ -68,10 +68,14 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
         _stream = streamSeam is null ? stream : streamSeam(stream);
         try
         {
-            Length = ProbeLength();
-            if (Length < 2) throw new DeviceRemovedException(address, 0, $"{ConfigPath} reads {Length} bytes");
-            Span<byte> vendor = stackalloc byte[2];
-            Read(Header.VendorId, vendor);
+            if (_stream is FdStream) OpeningRead();
+            else
+            {
+                Length = ProbeLength();
+                if (Length < 2) throw new DeviceRemovedException(address, 0, $"{ConfigPath} reads {Length} bytes");
+                Span<byte> vendor = stackalloc byte[2];
+                Read(Header.VendorId, vendor);
+            }
         }
         catch
         {
@@ -84,7 +88,55 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
     public string ConfigPath { get; }
 
     /// <summary>Bytes that can be read (64 for a non-root reader of a larger space).</summary>
-    public int Length { get; }
+    public int Length { get; private set; }
+
+    // The whole space as the open read it (real file system only), until the first access takes or drops it.
+    private byte[]? _openingRead;
+
+    /// <summary>
+    /// On the real file system the open reads the whole space in one pread: the kernel returns exactly the bytes this
+    /// reader may read (all of them, or the first 64, 128 for CardBus, without CAP_SYS_ADMIN), which is what
+    /// <see cref="ProbeLength"/> finds a byte at a time, and the vendor ID check needs no read of its own.
+    /// <see cref="TakeOpeningRead"/> hands those bytes to the caller that opened the space, so reading a function
+    /// whole costs one read, not four.
+    /// </summary>
+    private void OpeningRead()
+    {
+        var all = new byte[ReportedLength];
+        int n;
+        try
+        {
+            _stream.Position = 0;
+            n = _stream.Read(all);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure(0, "read", e);
+        }
+        int length = n;
+        foreach (int candidate in ProbeLengths)
+            if (candidate <= n) { length = candidate; break; }
+        Length = length;
+        if (Length < 2) throw new DeviceRemovedException(Address, 0, $"{ConfigPath} reads {Length} bytes");
+        if (all[0] == 0xff && all[1] == 0xff)
+        {
+            Removed = true;
+            throw new DeviceRemovedException(Address, Header.VendorId, "vendor ID reads 0xffff: the function no longer answers");
+        }
+        _openingRead = all.Length == Length ? all : all[..Length];
+    }
+
+    /// <summary>The whole space (<see cref="Length"/> bytes) as the open read it, when nothing has been read or
+    /// written since; else null (then read it). Only the caller that just opened the space should take it.</summary>
+    public byte[]? TakeOpeningRead()
+    {
+        lock (_lock)
+        {
+            var bytes = _openingRead;
+            _openingRead = null;
+            return bytes;
+        }
+    }
 
     /// <summary>The size sysfs reports for <c>config</c> (the device's config size: 256 or 4096).</summary>
     public int ReportedLength { get; }
@@ -109,6 +161,7 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            _openingRead = null;
             try
             {
                 _stream.Position = offset;
@@ -140,6 +193,7 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            _openingRead = null;
             try
             {
                 _stream.Position = offset;

@@ -67,6 +67,14 @@ internal static unsafe partial class SysfsFile
 
     public static void Close(int fd) => close(fd);
 
+    /// <summary>Whether <paramref name="path"/> exists (one access(2) with F_OK; a path ending in '/' must be a directory).</summary>
+    public static bool Exists(ReadOnlySpan<byte> path)
+    {
+        fixed (byte* p = path) return access(p, F_OK) == 0;
+    }
+
+    private const int F_OK = 0;
+
     /// <summary>
     /// A whole attribute: open, one pread at 0, close; the bytes read, or -1 with <paramref name="errno"/>. One read is
     /// the whole attribute: sysfs hands a binary attribute (config, at most 4096 bytes) up to the size asked and a
@@ -125,6 +133,9 @@ internal static unsafe partial class SysfsFile
 
     [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true)]
     private static partial nint readlink(byte* path, byte* buffer, nint size);
+
+    [LibraryImport("libc", EntryPoint = "access")]
+    private static partial int access(byte* path, int mode);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int close(int fd);

@@ -64,56 +64,91 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     public IConfigSpace Open(PciAddress address) => OpenSysfs(address);
 
     /// <inheritdoc cref="Open"/>
-    public SysfsConfigSpace OpenSysfs(PciAddress address)
+    public SysfsConfigSpace OpenSysfs(PciAddress address) => OpenSysfs(address, out _);
+
+    private SysfsConfigSpace OpenSysfs(PciAddress address, out bool opened)
     {
         lock (_lock)
         {
+            opened = false;
             if (_open.TryGetValue(address, out var space) && !space.Removed) return space;
             space?.Dispose();
             _open.Remove(address);
             space = new SysfsConfigSpace(_fs, Root, address, _writable);
             _open[address] = space;
+            opened = true;
             return space;
         }
     }
 
-    public PciFunctionInfo Describe(PciAddress address)
+    /// <summary>The whole space: when this call opened it, the bytes the open read (one pread for everything);
+    /// when it was open already, read now.</summary>
+    public byte[] ReadConfig(PciAddress address)
+    {
+        var space = OpenSysfs(address, out bool opened);
+        return (opened ? space.TakeOpeningRead() : null) ?? space.ReadAll();
+    }
+
+    public PciFunctionInfo Describe(PciAddress address) => Describe(address, FunctionInfoParts.All);
+
+    /// <summary>The parts asked for; the others are left empty (no driver, no reset methods, no resources, boot_vga unknown).</summary>
+    public PciFunctionInfo Describe(PciAddress address, FunctionInfoParts parts)
     {
         string dir = DeviceDirectory(address);
+        if (_fs is FileSystem) return DescribeDirect(address, dir, parts);
         if (!_fs.Directory.Exists(dir)) throw new DeviceRemovedException(address, 0, $"no sysfs node {dir}");
-        if (_fs is FileSystem) return DescribeDirect(dir);
-        return new PciFunctionInfo(Driver(dir), ResetMethods(dir) ?? [], Resources(address, dir), BootVga(dir));
+        return new PciFunctionInfo(
+            (parts & FunctionInfoParts.Driver) != 0 ? Driver(dir) : null,
+            (parts & FunctionInfoParts.ResetMethods) != 0 ? ResetMethods(dir) ?? [] : [],
+            (parts & FunctionInfoParts.Resources) != 0 ? Resources(address, dir) : [],
+            (parts & FunctionInfoParts.BootVga) != 0 ? BootVga(dir) : null);
     }
 
     /// <summary>
-    /// <see cref="Describe"/> on the real file system: the same answers and errors with a third of the syscalls
-    /// (<see cref="SysfsFile"/>: one readlink, one failed open per absent attribute, open/pread/close per present one).
+    /// <see cref="Describe(PciAddress, FunctionInfoParts)"/> on the real file system: the same answers and errors with
+    /// a fraction of the syscalls (<see cref="SysfsFile"/>: one readlink, one failed open per absent attribute,
+    /// open/pread/close per present one, and no path made absolute).
     /// </summary>
     // SkipLocalsInit below: zeroing the 4 KiB read buffer cost more than the parse.
-    private PciFunctionInfo DescribeDirect(string dir)
+    private PciFunctionInfo DescribeDirect(PciAddress address, string dir, FunctionInfoParts parts)
     {
-        lock (_describePath) return DescribeDirect(_describePath.At(dir));
+        lock (_describePath) return DescribeDirect(address, dir, _describePath.At(dir), parts);
     }
 
     [SkipLocalsInit]
-    private static PciFunctionInfo DescribeDirect(SysfsPath path)
+    private static PciFunctionInfo DescribeDirect(PciAddress address, string dir, SysfsPath path, FunctionInfoParts parts)
     {
+        // A function with a driver link is there; without one, whether its directory is (one access(2), where
+        // Directory.Exists makes the path absolute first: getcwd and stat).
+        string? driver = (parts & FunctionInfoParts.Driver) != 0 ? SysfsFile.LinkName(path.Attribute("driver"u8)) : null;
+        if (driver is null && !SysfsFile.Exists(path.Attribute(""u8))) throw new DeviceRemovedException(address, 0, $"no sysfs node {dir}");
+
         Span<byte> text = stackalloc byte[4096];
-        string? driver = SysfsFile.LinkName(path.Attribute("driver"u8));
+        IReadOnlyList<string> methods = [];
+        if ((parts & FunctionInfoParts.ResetMethods) != 0)
+        {
+            var methodsPath = path.Attribute("reset_method"u8);
+            int n = SysfsFile.ReadAttribute(methodsPath, text, out int errno);
+            if (n < 0 && errno is not (Errno.ENOENT or Errno.ENOTDIR)) throw SysfsFile.Exception(errno, SysfsPath.Text(methodsPath));
+            if (n >= 0) methods = ParseResetMethods(text[..n]);
+        }
 
-        var methodsPath = path.Attribute("reset_method"u8);
-        int n = SysfsFile.ReadAttribute(methodsPath, text, out int errno);
-        if (n < 0 && errno is not (Errno.ENOENT or Errno.ENOTDIR)) throw SysfsFile.Exception(errno, SysfsPath.Text(methodsPath));
-        var methods = n < 0 ? [] : ParseResetMethods(text[..n]);
-
-        var resourcePath = path.Attribute("resource"u8);
-        n = SysfsFile.ReadAttribute(resourcePath, text, out errno);
-        if (n < 0 && errno is not (Errno.ENOENT or Errno.ENOTDIR)) throw SysfsFile.Exception(errno, SysfsPath.Text(resourcePath));
-        var resources = n < 0 ? [] : ParseResources(text[..n], SysfsPath.Text(resourcePath));
+        IReadOnlyList<BarResource> resources = [];
+        if ((parts & FunctionInfoParts.Resources) != 0)
+        {
+            var resourcePath = path.Attribute("resource"u8);
+            int n = SysfsFile.ReadAttribute(resourcePath, text, out int errno);
+            if (n < 0 && errno is not (Errno.ENOENT or Errno.ENOTDIR)) throw SysfsFile.Exception(errno, SysfsPath.Text(resourcePath));
+            if (n >= 0) resources = ParseResources(text[..n], SysfsPath.Text(resourcePath));
+        }
 
         // Only VGA-class devices have boot_vga; unreadable counts as unknown, as in the general path.
-        n = SysfsFile.ReadAttribute(path.Attribute("boot_vga"u8), text, out _);
-        bool? bootVga = n < 0 ? null : text[..n].Trim(AsciiWhiteSpace).SequenceEqual("1"u8);
+        bool? bootVga = null;
+        if ((parts & FunctionInfoParts.BootVga) != 0)
+        {
+            int n = SysfsFile.ReadAttribute(path.Attribute("boot_vga"u8), text, out _);
+            bootVga = n < 0 ? null : text[..n].Trim(AsciiWhiteSpace).SequenceEqual("1"u8);
+        }
         return new PciFunctionInfo(driver, methods, resources, bootVga);
     }
 

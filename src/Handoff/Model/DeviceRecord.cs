@@ -54,7 +54,17 @@ public sealed class DeviceRecord
     public ushort SubsystemId => ConfigBytes.SubsystemId(Config);
 
     /// <summary>The least pristine part decides how far the whole record can be trusted.</summary>
-    public Pristineness Pristineness => Origins.Count == 0 ? Pristineness.Unknown : Origins.Max(o => o.Pristineness);
+    public Pristineness Pristineness
+    {
+        get
+        {
+            if (Origins.Count == 0) return Pristineness.Unknown;
+            var most = Origins[0].Pristineness;
+            foreach (var o in Origins)
+                if (o.Pristineness > most) most = o.Pristineness;
+            return most;
+        }
+    }
 
     public static bool IsValidLength(int length) => length is 64 or Header.StdConfigSize or Header.ExtConfigSize;
 }

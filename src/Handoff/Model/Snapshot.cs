@@ -42,7 +42,7 @@ public sealed class Snapshot
     /// <summary>Orders and de-duplicates records by address (the later record for an address wins).</summary>
     public static IReadOnlyList<DeviceRecord> Normalize(IEnumerable<DeviceRecord> devices)
     {
-        DeviceRecord[] list = [.. devices];
+        DeviceRecord[] list = new List<DeviceRecord>(devices).ToArray();
         // Sources list functions in address order, once each: then there is nothing to do (a capture of a thousand
         // functions spent 5% of its time in a SortedDictionary here).
         bool ordered = true;

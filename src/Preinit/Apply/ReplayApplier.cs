@@ -110,16 +110,29 @@ public static class ReplayApplier
     public static IReadOnlyList<StepResult> Apply(ReplayPlan plan, IPciAccess access, ApplyOptions options)
     {
         var results = new List<StepResult>(plan.Steps.Count);
-        var spaces = new Dictionary<PciAddress, IConfigSpace>();
-        var gone = new Dictionary<PciAddress, string>();
-        // What each device's registers read last: the bytes matching read, kept up to date by every read-back.
-        var mirrors = new Dictionary<PciAddress, byte[]>();
+        // One entry per function the plan touches, looked up once per step (the steps of a function mostly follow
+        // each other, so the last one is kept at hand).
+        var functions = new Dictionary<PciAddress, FunctionState>();
+        FunctionState StateOf(PciAddress address)
+        {
+            if (!functions.TryGetValue(address, out var f)) functions[address] = f = new FunctionState();
+            return f;
+        }
         var resets = new VerifiedReset(access, options);
+        // The mirror reaches only as far as the function's last register a step touches (most steps are in the header
+        // or low capabilities; copying every 4 KiB space was a fifth of what a run allocated). Per function too, the
+        // registers its clear steps will clear, read just before the first clear.
+        foreach (var s in plan.Steps)
+        {
+            var f = StateOf(s.Address);
+            if (s.Kind != StepKind.Reset && s.Offset + s.Width > f.Reach) f.Reach = s.Offset + s.Width;
+            if (s.Kind == StepKind.ClearStatus) (f.Clears ??= []).Add(s);
+        }
         foreach (var m in plan.Matches)
-            if (m.Present is not null) mirrors[m.Address] = (byte[])m.Present.Clone();
-        // Per function, the registers its clear steps will clear, and what they read just before the first clear.
-        var clears = plan.Steps.Where(s => s.Kind == StepKind.ClearStatus).GroupBy(s => s.Address).ToDictionary(g => g.Key, g => g.ToList());
-        var evidence = new Dictionary<PciAddress, Dictionary<PlanStep, uint>>();
+            if (m.Present is not null && functions.TryGetValue(m.Address, out var f) && f.Reach > 0)
+                f.Mirror = m.Present[..Math.Min(f.Reach, m.Present.Length)];
+        PciAddress lastAddress = default;
+        FunctionState? last = null;
         foreach (var step in plan.Steps)
         {
             if (options.Deadline.Expired)
@@ -127,7 +140,9 @@ public static class ReplayApplier
                 results.Add(new StepResult(step, StepOutcome.NotDone, 0, "deadline reached"));
                 continue;
             }
-            if (gone.TryGetValue(step.Address, out string? why))
+            if (last is null || step.Address != lastAddress) (last, lastAddress) = (functions[step.Address], step.Address);
+            var function = last;
+            if (function.Gone is { } why)
             {
                 results.Add(new StepResult(step, StepOutcome.NotDone, 0, why));
                 continue;
@@ -135,25 +150,24 @@ public static class ReplayApplier
             StepResult result;
             try
             {
-                if (!spaces.TryGetValue(step.Address, out var space)) spaces[step.Address] = space = access.Open(step.Address);
-                mirrors.TryGetValue(step.Address, out var mirror);
+                var space = function.Space ??= access.Open(step.Address);
                 if (step.Kind == StepKind.Reset)
                 {
                     result = DoReset(step, resets);
-                    mirrors.Remove(step.Address); // unknown after a reset: read the device from here on
-                    if (result.Reset is { StillRunning: true }) gone[step.Address] = "the kernel was still resetting it at the deadline";
+                    function.Mirror = null; // unknown after a reset: read the device from here on
+                    if (result.Reset is { StillRunning: true }) function.Gone = "the kernel was still resetting it at the deadline";
                 }
                 else
                 {
                     uint? before = null;
                     if (step.Kind == StepKind.ClearStatus)
                     {
-                        if (!evidence.TryGetValue(step.Address, out var read))
-                            evidence[step.Address] = read = Evidence(step.Address, space, clears[step.Address], options);
+                        var read = function.Evidence ??= Evidence(step.Address, space, function.Clears!, options);
                         if (read.TryGetValue(step, out uint v)) before = v;
                     }
                     // The evidence was read just now: a bit latched since stays set (written as 0), a later run clears it.
-                    result = DoWrite(step, space, options, mirror, before) with { Before = before };
+                    result = DoWrite(step, space, options, function.Mirror, before);
+                    if (before is not null) result = result with { Before = before };
                     // A D-state change: the function must not be accessed again before the spec's delay.
                     if (result.Writes > 0 && step.Settle > TimeSpan.Zero) Settle(step.Settle, options);
                 }
@@ -161,31 +175,49 @@ public static class ReplayApplier
             catch (DeviceRemovedException e)
             {
                 result = new StepResult(step, StepOutcome.Failed, 0, $"device gone: {e.Message}");
-                gone[step.Address] = "device gone";
+                function.Gone = "device gone";
             }
             catch (IOException e)
             {
                 result = new StepResult(step, StepOutcome.Failed, 0, e.Message);
             }
             if (result.Outcome == StepOutcome.Failed && result.Error is { } err && err.StartsWith("device gone", StringComparison.Ordinal))
-                gone.TryAdd(step.Address, "device gone");
+                function.Gone ??= "device gone";
             results.Add(result);
         }
         return results;
+    }
+
+    /// <summary>What the apply keeps of one function: its open space, what its registers read last (the bytes matching
+    /// read, kept up to date by every read-back), why its steps stopped, and its clear steps' evidence.</summary>
+    private sealed class FunctionState
+    {
+        public IConfigSpace? Space;
+        public byte[]? Mirror;
+        public int Reach;
+        public string? Gone;
+        public List<PlanStep>? Clears;
+        public Dictionary<PlanStep, uint>? Evidence;
     }
 
     /// <summary>Reads every register the function's clear steps will clear, before any of them is written, and hands
     /// them to <see cref="ApplyOptions.BeforeClearing"/>. A read that fails leaves that register out.</summary>
     private static Dictionary<PlanStep, uint> Evidence(PciAddress address, IConfigSpace space, List<PlanStep> steps, ApplyOptions options)
     {
-        var read = new Dictionary<PlanStep, uint>();
+        // By reference: a step is a record, and hashing its strings for every clear cost more than the reads.
+        var read = new Dictionary<PlanStep, uint>(ReferenceEqualityComparer.Instance);
         foreach (var s in steps)
         {
             try { read[s] = Read(space, s.Offset, s.Width); }
             catch (IOException) { }
         }
-        if (read.Count > 0)
-            options.BeforeClearing?.Invoke(address, [.. steps.Where(read.ContainsKey).Select(s => new ClearedRegister(s.Register, s.Offset, s.Width, read[s]))]);
+        if (read.Count > 0 && options.BeforeClearing is { } log)
+        {
+            var found = new List<ClearedRegister>(read.Count);
+            foreach (var s in steps)
+                if (read.TryGetValue(s, out uint value)) found.Add(new ClearedRegister(s.Register, s.Offset, s.Width, value));
+            log(address, found);
+        }
         return read;
     }
 
@@ -195,7 +227,9 @@ public static class ReplayApplier
     {
         var r = resets.Run(step);
         if (r.Verified || !r.Verifiable) return new StepResult(step, StepOutcome.Done, 0, null, r);
-        string error = "reset not verified: " + string.Join("; ", r.Attempts.Select(a => $"{a.Method}: {a.Status}, {a.Evidence}".TrimEnd(' ', ',')));
+        var attempts = new List<string>(r.Attempts.Count);
+        foreach (var a in r.Attempts) attempts.Add($"{a.Method}: {a.Status}, {a.Evidence}".TrimEnd(' ', ','));
+        string error = "reset not verified: " + string.Join("; ", attempts);
         return new StepResult(step, StepOutcome.Failed, 0, error, r);
     }
 

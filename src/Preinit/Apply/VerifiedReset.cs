@@ -16,7 +16,15 @@ public sealed record ResetResult(IReadOnlyList<ResetAttempt> Attempts, bool Veri
 {
     public bool Verified => Attempts.Count > 0 && Attempts[^1].Verified;
     public string Method => Attempts.Count > 0 ? Attempts[^1].Method : "";
-    public double Ms => Attempts.Sum(a => a.Ms);
+    public double Ms
+    {
+        get
+        {
+            double ms = 0;
+            foreach (var a in Attempts) ms += a.Ms;
+            return ms;
+        }
+    }
 }
 
 /// <summary>
@@ -227,7 +235,9 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
             uint v = m.Width == 2 ? space.ReadWord(m.Offset) : space.ReadDword(m.Offset);
             if ((v & m.Bits) != 0) kept.Add($"{m.Name} 0x{v & m.Bits:x}");
         }
-        string names = string.Join(", ", markers.Select(m => m.Name));
+        var markerNames = new List<string>(markers.Count);
+        foreach (var m in markers) markerNames.Add(m.Name);
+        string names = string.Join(", ", markerNames);
         return kept.Count == 0
             ? (true, $"back to reset values: {names}")
             : (false, $"not reset: {string.Join(", ", kept)} unchanged" + (kept.Count < markers.Count ? " (others cleared)" : ""));

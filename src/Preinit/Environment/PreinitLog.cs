@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Abstractions;
 using System.Text;
 
@@ -31,17 +32,43 @@ public sealed class PreinitLog : IDisposable
 
     public void Write(LogLevel level, string message)
     {
+        // Each line is put together in a buffer and leaves in one write, without a string or byte array per line
+        // (a run logs a line or two per function).
         if (_kmsg is not null)
         {
+            int length = KmsgPrefix.Length + Encoding.UTF8.GetMaxByteCount(message.Length) + 1;
+            byte[]? rented = length > 1024 ? ArrayPool<byte>.Shared.Rent(length) : null;
+            Span<byte> line = rented ?? stackalloc byte[1024];
             try
             {
-                _kmsg.Write(Encoding.UTF8.GetBytes($"<{(int)level}>preconfig: {message}\n"));
+                KmsgPrefix.CopyTo(line);
+                line[1] = (byte)('0' + (int)level);
+                int n = KmsgPrefix.Length + Encoding.UTF8.GetBytes(message, line[KmsgPrefix.Length..]);
+                line[n++] = (byte)'\n';
+                _kmsg.Write(line[..n]);
                 _kmsg.Flush();
             }
             catch (IOException) { }
+            finally
+            {
+                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            }
         }
-        if (_console is not null && level <= _consoleLevel) _console.WriteLine($"preconfig: {message}");
+        if (_console is not null && level <= _consoleLevel)
+        {
+            const string prefix = "preconfig: ";
+            int length = prefix.Length + message.Length;
+            char[]? rented = length > 512 ? ArrayPool<char>.Shared.Rent(length) : null;
+            Span<char> line = rented ?? stackalloc char[512];
+            prefix.CopyTo(line);
+            message.CopyTo(line[prefix.Length..]);
+            _console.WriteLine(line[..length]);
+            if (rented is not null) ArrayPool<char>.Shared.Return(rented);
+        }
     }
+
+    // "<N>preconfig: ": N, the level, is filled in per line.
+    private static ReadOnlySpan<byte> KmsgPrefix => "<0>preconfig: "u8;
 
     public void Error(string message) => Write(LogLevel.Error, message);
     public void Warning(string message) => Write(LogLevel.Warning, message);

@@ -27,7 +27,8 @@ public enum MatchKind
 
 /// <summary>
 /// What matching found for one address. <see cref="Present"/> is the config as read now and <see cref="Info"/> what
-/// sysfs says of the function (every kind that could be read: new and mismatched functions are still quiesced).
+/// sysfs says of the function (every kind that could be read: new and mismatched functions are still quiesced): the
+/// driver, and the reset methods and boot_vga only when the policy may reset (resources are not read).
 /// </summary>
 public sealed record DeviceMatch(PciAddress Address, MatchKind Kind, string Reason, DeviceRecord? Record = null,
     byte[]? Present = null, PciFunctionInfo? Info = null)
@@ -45,6 +46,8 @@ public static class CapturedBytes
     public static KnownBytes Of(DeviceRecord record)
     {
         if (record.Origins.Count == 0) return KnownBytes.All(record.Config.Length);
+        foreach (var o in record.Origins)
+            if (o.Offset <= 0 && (long)o.Offset + o.Length >= record.Config.Length) return KnownBytes.All(record.Config.Length);
         var known = KnownBytes.None(record.Config.Length);
         foreach (var o in record.Origins) known.Add(o.Offset, o.Length);
         return known;
@@ -62,6 +65,7 @@ public static class DeviceMatcher
     {
         var present = new HashSet<PciAddress>(access.EnumerateFunctions());
         var results = new List<DeviceMatch>();
+        var parts = PartsFor(policy);
         foreach (var record in snapshot.Devices)
         {
             if (!present.Remove(record.Address))
@@ -69,38 +73,54 @@ public static class DeviceMatcher
                 results.Add(new DeviceMatch(record.Address, MatchKind.Missing, "missing: in the snapshot, not present now", record));
                 continue;
             }
-            results.Add(MatchOne(record, access, policy));
+            results.Add(MatchOne(record, access, policy, parts));
         }
-        foreach (var address in present.Order())
+        var added = new List<PciAddress>(present);
+        added.Sort();
+        foreach (var address in added)
             results.Add(Unrecorded(access, address, MatchKind.New, "new: present now, not in the snapshot"));
         return results;
     }
 
     /// <summary>Every present function when no snapshot could be loaded: read, so its DMA and interrupts can still be stopped.</summary>
-    public static IReadOnlyList<DeviceMatch> WithoutSnapshot(IPciAccess access, string why) =>
-        [.. access.EnumerateFunctions().Order().Select(a => Unrecorded(access, a, MatchKind.NoSnapshot, why))];
+    public static IReadOnlyList<DeviceMatch> WithoutSnapshot(IPciAccess access, string why)
+    {
+        var addresses = new List<PciAddress>(access.EnumerateFunctions());
+        addresses.Sort();
+        var results = new List<DeviceMatch>(addresses.Count);
+        foreach (var a in addresses) results.Add(Unrecorded(access, a, MatchKind.NoSnapshot, why));
+        return results;
+    }
 
-    /// <summary>A present function no record is replayed onto: its bytes and side information, for the quiesce.</summary>
+    /// <summary>
+    /// What the plan reads of sysfs beyond config space: the driver (a bound function is left alone), and, only when
+    /// the policy may reset, the reset methods offered and boot_vga (the console is not reset). Nothing else is read.
+    /// </summary>
+    private static FunctionInfoParts PartsFor(ReplayPolicy policy) => policy.ResetsAnything
+        ? FunctionInfoParts.Driver | FunctionInfoParts.ResetMethods | FunctionInfoParts.BootVga
+        : FunctionInfoParts.Driver;
+
+    /// <summary>A present function no record is replayed onto: its bytes and driver, for the quiesce (it is never reset).</summary>
     private static DeviceMatch Unrecorded(IPciAccess access, PciAddress address, MatchKind kind, string reason)
     {
         try
         {
-            byte[] now = access.Open(address).ReadAll();
-            return new DeviceMatch(address, kind, reason, null, now, access.Describe(address));
+            byte[] now = access.ReadConfig(address);
+            return new DeviceMatch(address, kind, reason, null, now, access.Describe(address, FunctionInfoParts.Driver));
         }
         catch (DeviceRemovedException e) { return new DeviceMatch(address, MatchKind.Missing, $"missing: {e.Message}"); }
         catch (IOException e) { return new DeviceMatch(address, MatchKind.Unreadable, $"{reason}; unreadable: {e.Message}"); }
     }
 
-    private static DeviceMatch MatchOne(DeviceRecord record, IPciAccess access, ReplayPolicy policy)
+    private static DeviceMatch MatchOne(DeviceRecord record, IPciAccess access, ReplayPolicy policy, FunctionInfoParts parts)
     {
         var address = record.Address;
         byte[] now;
         PciFunctionInfo info;
         try
         {
-            now = access.Open(address).ReadAll();
-            info = access.Describe(address);
+            now = access.ReadConfig(address);
+            info = access.Describe(address, parts);
         }
         catch (DeviceRemovedException e) { return new DeviceMatch(address, MatchKind.Missing, $"missing: {e.Message}", record); }
         catch (IOException e) { return new DeviceMatch(address, MatchKind.Unreadable, $"unreadable: {e.Message}", record); }

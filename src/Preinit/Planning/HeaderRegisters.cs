@@ -19,7 +19,13 @@ internal enum RegisterRole
 /// One header register the replay restores: offset, width, setpci name, which bits it restores and which are
 /// write-1-to-clear. Status, Secondary Status, identity and read-only registers are absent: they are never restored.
 /// </summary>
-internal sealed record HeaderRegister(int Offset, int Width, string Name, RegisterRole Role, uint Mask, uint Rw1c = 0, bool Force = false);
+internal sealed record HeaderRegister(int Offset, int Width, string Name, RegisterRole Role, uint Mask, uint Rw1c = 0, bool Force = false)
+{
+    /// <summary>What a step restoring it says: "interrupt line" for a setting, "bar BASE_ADDRESS_0", "window
+    /// MEMORY_BASE", "busnumber SECONDARY_BUS" for the rest (made once, not per device).</summary>
+    public string Description { get; } = Role == RegisterRole.Control ? Name.ToLowerInvariant().Replace('_', ' ')
+        : $"{Role switch { RegisterRole.Bar => "bar", RegisterRole.Window => "window", _ => "busnumber" }} {Name}";
+}
 
 /// <summary>
 /// The header registers in the order pci_restore_config_space() writes them: dwords from high to low, so the BARs come

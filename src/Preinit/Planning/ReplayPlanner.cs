@@ -20,7 +20,11 @@ public sealed class ReplayPlan
     /// <summary>Per restored device: registers not written because the capture does not hold all their bytes.</summary>
     public IReadOnlyDictionary<PciAddress, IReadOnlyList<string>> LeftOut { get; init; } = new Dictionary<PciAddress, IReadOnlyList<string>>();
 
-    public IEnumerable<PlanStep> StepsFor(PciAddress address) => Steps.Where(s => s.Address == address);
+    public IEnumerable<PlanStep> StepsFor(PciAddress address)
+    {
+        foreach (var s in Steps)
+            if (s.Address == address) yield return s;
+    }
 }
 
 /// <summary>
@@ -55,7 +59,7 @@ public static class ReplayPlanner
                 notQuiesced[m.Address] = why;
         }
 
-        var restored = planned.Values.ToList();
+        var restored = new List<DeviceSteps>(planned.Values);
         var steps = new List<PlanStep>();
         // Stop every endpoint's DMA and interrupts before anything else, then resets, then restore bridges before
         // the endpoints below them.
@@ -64,16 +68,27 @@ public static class ReplayPlanner
         quiet.Sort((a, b) => a.Address.CompareTo(b.Address));
         foreach (var b in quiet) steps.AddRange(b.QuiesceSteps);
         foreach (var b in restored) steps.AddRange(b.ResetSteps);
-        foreach (var b in restored.Where(b => b.IsBridge)) steps.AddRange(b.RestoreSteps);
-        foreach (var b in restored.Where(b => !b.IsBridge)) steps.AddRange(b.RestoreSteps);
+        foreach (var b in restored)
+            if (b.IsBridge) steps.AddRange(b.RestoreSteps);
+        foreach (var b in restored)
+            if (!b.IsBridge) steps.AddRange(b.RestoreSteps);
+        var notes = new Dictionary<PciAddress, IReadOnlyList<string>>(restored.Count);
+        var leftOut = new Dictionary<PciAddress, IReadOnlyList<string>>();
+        foreach (var b in restored)
+        {
+            notes.Add(b.Address, b.FinishNotes());
+            if (b.LeftOut.Count > 0) leftOut.Add(b.Address, b.LeftOut);
+        }
+        var quiesceOnlyAddresses = new HashSet<PciAddress>();
+        foreach (var q in quiesceOnly) quiesceOnlyAddresses.Add(q.Address);
         return new ReplayPlan
         {
             Steps = steps,
             Matches = matches,
-            Notes = restored.ToDictionary(b => b.Address, b => b.FinishNotes()),
-            QuiesceOnly = quiesceOnly.Select(q => q.Address).ToHashSet(),
+            Notes = notes,
+            QuiesceOnly = quiesceOnlyAddresses,
             NotQuiesced = notQuiesced,
-            LeftOut = restored.Where(b => b.LeftOut.Count > 0).ToDictionary(b => b.Address, b => (IReadOnlyList<string>)b.LeftOut),
+            LeftOut = leftOut,
         };
     }
 
@@ -105,7 +120,7 @@ public static class ReplayPlanner
         private readonly ReplayPolicy _policy;
         private readonly byte[] _snap;
         private readonly KnownBytes _known;
-        private readonly byte[] _proj;
+        private readonly Projection _proj;
         // The function's layout and read-only fields (header type, capability list, PCI Express and MSI flags, BAR
         // types): the captured bytes where captured, else as read now (matching showed both agree where both exist).
         private readonly byte[] _layout;
@@ -129,12 +144,17 @@ public static class ReplayPlanner
         {
             _policy = policy;
             Address = m.Address;
-            _proj = (byte[])m.Present!.Clone();
+            byte[] present = m.Present!;
+            _proj = new Projection(present);
             _snap = m.Record?.Config ?? [];
             _known = m.Known ?? KnownBytes.All(0);
-            _layout = (byte[])m.Present.Clone();
-            for (int i = 0; i < Math.Min(_snap.Length, _layout.Length); i++)
-                if (_known.IsKnown(i)) _layout[i] = _snap[i];
+            // The layout is read, never written: a capture held whole and as long as the function is the layout itself.
+            if (_snap.Length == present.Length && _known.Length == _snap.Length && _known.IsComplete) _layout = _snap;
+            else
+            {
+                _layout = (byte[])present.Clone();
+                _known.CopyKnown(_snap, _layout);
+            }
             _type = ConfigBytes.HeaderKind(_layout);
             _caps = CapabilityWalker.Walk(_layout);
             IsBridge = _type != HeaderType.Normal;
@@ -469,7 +489,7 @@ public static class ReplayPlanner
                 if (reg.Offset + reg.Width > _snap.Length) continue;
                 if (reg.Role == RegisterRole.Control)
                 {
-                    Restore(reg.Offset, reg.Width, reg.Mask, reg.Rw1c, reg.Name, reg.Name.ToLowerInvariant().Replace('_', ' '), reg.Force);
+                    Restore(reg.Offset, reg.Width, reg.Mask, reg.Rw1c, reg.Name, reg.Description, reg.Force);
                     continue;
                 }
                 if (!_known.Covers(reg.Offset, reg.Width)) { NotCaptured(reg.Name, reg.Offset, reg.Width); continue; }
@@ -483,13 +503,13 @@ public static class ReplayPlanner
                     {
                         // The reset lost the assignment; the one the running kernel made (and holds in its resources) goes back.
                         _notes.Add($"{reg.Name} captured 0x{captured:x}, present 0x{present:x}: the present assignment is put back after the reset (policy moveResources)");
-                        Write(reg.Offset, reg.Width, present, mask, reg.Rw1c, reg.Name, $"{reg.Role.ToString().ToLowerInvariant()} {reg.Name} (present assignment)", reg.Force, StepPhase.Header);
+                        Write(reg.Offset, reg.Width, present, mask, reg.Rw1c, reg.Name, $"{reg.Description} (present assignment)", reg.Force, StepPhase.Header);
                         continue;
                     }
                     _notes.Add($"refused: {reg.Name} captured 0x{captured:x}, present 0x{present:x}: not moved (policy moveResources)");
                     continue;
                 }
-                Restore(reg.Offset, reg.Width, mask, reg.Rw1c, reg.Name, $"{reg.Role.ToString().ToLowerInvariant()} {reg.Name}", reg.Force);
+                Restore(reg.Offset, reg.Width, mask, reg.Rw1c, reg.Name, reg.Description, reg.Force);
             }
         }
 
@@ -572,6 +592,9 @@ public static class ReplayPlanner
             bool force = false, StepPhase? phase = null, TimeSpan settle = default)
         {
             if (offset + width > _proj.Length) return;
+            uint current = Read(offset, width);
+            // Already holding the wanted bits (PlanStep.Satisfied, checked before the step is made: most are).
+            if (!force && !_afterReset && (current & mask) == (value & mask)) return;
             var step = new PlanStep
             {
                 Address = Address,
@@ -582,8 +605,6 @@ public static class ReplayPlanner
                 Value = value & mask, Mask = mask | rw1c, Check = mask, Expected = value & mask,
                 Register = SetpciNames.For(register, offset, width, _type), Description = description, Force = force, Settle = settle,
             };
-            uint current = Read(offset, width);
-            if (!force && !_afterReset && step.Satisfied(current)) return;
             _target.Add(step);
             // Write-1-to-clear bits are written as zero by the step: they keep what they hold.
             Store(offset, width, (step.Merge(current) & ~rw1c) | (current & rw1c));
@@ -603,7 +624,7 @@ public static class ReplayPlanner
             Store(offset, width, Read(offset, width) & ~set);
         }
 
-        private uint Read(int offset, int width) => Read(_proj, offset, width);
+        private uint Read(int offset, int width) => _proj.Read(offset, width);
 
         private uint ReadSnap(int offset, int width) => Read(_snap, offset, width);
 
@@ -614,10 +635,49 @@ public static class ReplayPlanner
             _ => ConfigBytes.U32(cfg, offset),
         };
 
-        private void Store(int offset, int width, uint value)
+        private void Store(int offset, int width, uint value) => _proj.Store(offset, width, value);
+    }
+
+    /// <summary>
+    /// What one function's config space will hold at a point of the plan: the bytes as read now with every step
+    /// before it applied. A 256-byte block is copied the first time a step changes it: most functions change the
+    /// header and a capability or two, and cloning each 4 KiB space was a third of what planning allocated.
+    /// </summary>
+    private sealed class Projection(byte[] present)
+    {
+        private const int BlockSize = 256;
+        private readonly byte[]?[] _blocks = new byte[]?[(present.Length + BlockSize - 1) / BlockSize];
+
+        public int Length => present.Length;
+
+        /// <summary>1, 2 or 4 (any other width) bytes, little-endian; all ones past the end, as <see cref="ConfigBytes"/>.</summary>
+        public uint Read(int offset, int width)
         {
-            for (int i = 0; i < width; i++) _proj[offset + i] = (byte)(value >> (8 * i));
+            width = width is 1 or 2 ? width : 4;
+            if (offset < 0 || offset + width > present.Length) return width == 1 ? 0xffu : width == 2 ? 0xffffu : 0xffffffffu;
+            int block = offset / BlockSize;
+            if (block == (offset + width - 1) / BlockSize)
+                return _blocks[block] is { } copied ? Register(copied, offset % BlockSize, width) : Register(present, offset, width);
+            // Across two blocks (no register is, being aligned): byte by byte.
+            uint value = 0;
+            for (int i = width - 1; i >= 0; i--) value = value << 8 | Byte(offset + i);
+            return value;
         }
+
+        public void Store(int offset, int width, uint value)
+        {
+            for (int i = 0; i < width; i++)
+            {
+                int at = offset + i, block = at / BlockSize;
+                var bytes = _blocks[block] ??= present.AsSpan(block * BlockSize, Math.Min(BlockSize, present.Length - block * BlockSize)).ToArray();
+                bytes[at % BlockSize] = (byte)(value >> (8 * i));
+            }
+        }
+
+        private static uint Register(byte[] bytes, int offset, int width) =>
+            width == 1 ? ConfigBytes.U8(bytes, offset) : width == 2 ? ConfigBytes.U16(bytes, offset) : ConfigBytes.U32(bytes, offset);
+
+        private byte Byte(int at) => _blocks[at / BlockSize] is { } block ? block[at % BlockSize] : present[at];
     }
 
     /// <summary>
@@ -667,13 +727,23 @@ public static class ReplayPlanner
                 if (bus.Config(b) is { } cfg && HotPlugSlot(cfg)) bridgeWhy[b] = $"{b} has a hot-plug slot";
                 else allowed.Add(b);
             }
-            IReadOnlyList<string> MethodsOf(PciAddress a) => wanted.TryGetValue(a, out var w)
-                ? [.. w.Preferred.Where(p => p == "bridge" ? bus.Parent(a) is { } parent && allowed.Contains(parent) : w.Offered.Contains(p)).Distinct()]
-                : [];
+            // The preferred methods the function can use, in the policy's order, each once: "bridge" while its parent
+            // bridge is allowed, any other one the function offers.
+            IReadOnlyList<string> MethodsOf(PciAddress a)
+            {
+                if (!wanted.TryGetValue(a, out var w)) return [];
+                var usable = new List<string>();
+                foreach (string method in w.Preferred)
+                {
+                    bool can = method == "bridge" ? bus.Parent(a) is { } parent && allowed.Contains(parent) : Has(w.Offered, method);
+                    if (can && !usable.Contains(method)) usable.Add(method);
+                }
+                return usable;
+            }
             for (bool changed = true; changed;)
             {
                 changed = false;
-                foreach (var b in allowed.ToList())
+                foreach (var b in new List<PciAddress>(allowed))
                     foreach (var a in bus.Below(b))
                     {
                         if (MethodsOf(a).Count > 0) continue;
@@ -690,15 +760,22 @@ public static class ReplayPlanner
                 var parent = bus.Parent(a);
                 if (methods.Count == 0)
                 {
-                    string bridgeNote = w.Preferred.Contains("bridge")
+                    string bridgeNote = Has(w.Preferred, "bridge")
                         ? $"; parent bridge reset: {(parent is { } p ? bridgeWhy.GetValueOrDefault(p, "not possible") : "no parent bridge present")}" : "";
                     t._whyNot[a] = $"no allowed reset method offered (offered: {(w.Offered.Count == 0 ? "none" : string.Join(' ', w.Offered))}; allowed: {string.Join(' ', w.Preferred)}{bridgeNote})";
                     continue;
                 }
-                bool viaBridge = methods.Contains("bridge");
+                bool viaBridge = Has(methods, "bridge");
                 t._plans[a] = new Plan(methods, viaBridge ? parent : null, viaBridge ? bus.Below(parent!.Value) : []);
             }
             return t;
+        }
+
+        private static bool Has(IReadOnlyList<string> list, string item)
+        {
+            foreach (string s in list)
+                if (s == item) return true;
+            return false;
         }
 
         private static bool HotPlugSlot(byte[] cfg)

@@ -1,4 +1,5 @@
 using System.Text;
+using Preconfig.ConfigSpace;
 
 namespace Preconfig.Preinit.Planning;
 
@@ -14,8 +15,10 @@ public static class SetpciScript
     public static string Render(ReplayPlan plan, string sysfsRoot = "/sys/bus/pci", string setpciOptions = "")
     {
         var sb = new StringBuilder();
+        var functions = new HashSet<PciAddress>();
+        foreach (var s in plan.Steps) functions.Add(s.Address);
         sb.Append("# preconfig preinit plan: ").Append(plan.Steps.Count).Append(" step(s) on ")
-          .Append(plan.Steps.Select(s => s.Address).Distinct().Count()).Append(" function(s)\n");
+          .Append(functions.Count).Append(" function(s)\n");
         string opts = setpciOptions.Length > 0 ? setpciOptions + " " : "";
         StepPhase? phase = null;
         foreach (var step in plan.Steps)

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.IO.Abstractions;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Preconfig.ConfigSpace;
 
 namespace Preconfig.Preinit.Policy;
@@ -91,7 +89,7 @@ public sealed record ReplayPolicy
     {
         foreach (var s in Deny)
             if (s.Matches(id)) { reason = $"denied by policy ({s})"; return true; }
-        if (Allow.Count > 0 && !Allow.Any(s => s.Matches(id))) { reason = "not in the policy's allow list"; return true; }
+        if (Allow.Count > 0 && !AnyMatches(Allow, id)) { reason = "not in the policy's allow list"; return true; }
         reason = "";
         return false;
     }
@@ -113,51 +111,61 @@ public sealed record ReplayPolicy
             if (s.Matches(id)) { reason = $"policy: reset denied ({s})"; return false; }
         bool console = bootVga ?? id.ClassCode >> 8 == 0x0300;
         if (!ResetVgaConsole && console) { reason = "VGA console: not reset (policy resetVgaConsole)"; return false; }
-        if (ResetRules.FirstOrDefault(r => r.Reset == ResetPolicy.IfSupported && r.Matches(id)) is { } match)
+        if (FirstIfSupported(id) is { } match)
         {
             methods = match.Methods ?? ResetMethods;
             reason = "";
             return true;
         }
         if (Reset == ResetPolicy.Never) { reason = "policy: reset never"; return false; }
-        if (ResetOnly.Count > 0 && !ResetOnly.Any(s => s.Matches(id))) { reason = "not in the policy's resetOnly list"; return false; }
+        if (ResetOnly.Count > 0 && !AnyMatches(ResetOnly, id)) { reason = "not in the policy's resetOnly list"; return false; }
         reason = "";
         return true;
     }
 
     /// <summary>Whether any function could be reset under this policy (rules or the global setting).</summary>
-    public bool ResetsAnything => Reset != ResetPolicy.Never || ResetRules.Any(r => r.Reset == ResetPolicy.IfSupported);
+    public bool ResetsAnything
+    {
+        get
+        {
+            if (Reset != ResetPolicy.Never) return true;
+            foreach (var rule in ResetRules)
+                if (rule.Reset == ResetPolicy.IfSupported) return true;
+            return false;
+        }
+    }
+
+    /// <summary>The first "if-supported" rule that matches, or null.</summary>
+    private ResetRule? FirstIfSupported(DeviceIdentity id)
+    {
+        foreach (var rule in ResetRules)
+            if (rule.Reset == ResetPolicy.IfSupported && rule.Matches(id)) return rule;
+        return null;
+    }
+
+    internal static bool AnyMatches(IReadOnlyList<DeviceSelector> selectors, DeviceIdentity id)
+    {
+        foreach (var s in selectors)
+            if (s.Matches(id)) return true;
+        return false;
+    }
 
     /// <summary>Reads a policy file. Throws <see cref="InvalidDataException"/> naming the file, line and field.</summary>
-    public static ReplayPolicy Load(IFileSystem fs, string path)
-    {
-        PolicyFile? file;
-        try
-        {
-            using var stream = fs.File.OpenRead(path);
-            file = JsonSerializer.Deserialize(stream, PolicyJsonContext.Default.PolicyFile);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}: not a preinit policy: {e.Message}", e);
-        }
-        if (file is null) throw new InvalidDataException($"{path}:1: not a preinit policy (null)");
-        return file.ToPolicy(path);
-    }
+    public static ReplayPolicy Load(IFileSystem fs, string path) => PolicyFile.Read(fs.File.ReadAllBytes(path), path).ToPolicy(path);
 
-    public static ReplayPolicy Parse(string json, string name = "policy")
-    {
-        PolicyFile? file;
-        try { file = JsonSerializer.Deserialize(json, PolicyJsonContext.Default.PolicyFile); }
-        catch (JsonException e) { throw new InvalidDataException($"{name}:{(e.LineNumber ?? 0) + 1}: not a preinit policy: {e.Message}", e); }
-        return (file ?? throw new InvalidDataException($"{name}:1: not a preinit policy (null)")).ToPolicy(name);
-    }
+    public static ReplayPolicy Parse(string json, string name = "policy") =>
+        PolicyFile.Read(System.Text.Encoding.UTF8.GetBytes(json), name).ToPolicy(name);
 }
 
 /// <summary>One entry of the policy's <c>"reset"</c> list: every selector of <see cref="Match"/> must match.</summary>
 public sealed record ResetRule(IReadOnlyList<DeviceSelector> Match, ResetPolicy Reset, IReadOnlyList<string>? Methods = null)
 {
-    public bool Matches(DeviceIdentity id) => Match.All(s => s.Matches(id));
+    public bool Matches(DeviceIdentity id)
+    {
+        foreach (var s in Match)
+            if (!s.Matches(id)) return false;
+        return true;
+    }
     public override string ToString() => string.Join(" and ", Match) + (Methods is null ? "" : $" by {string.Join('/', Methods)}");
 }
 
@@ -217,153 +225,3 @@ public sealed class DeviceSelector
 
     public override string ToString() => _text;
 }
-
-internal sealed class PolicyFile
-{
-    /// <summary>"never", "if-supported", or a list of rules.</summary>
-    public JsonElement? Reset { get; set; }
-    public List<string>? ResetMethods { get; set; }
-    public string? BusMaster { get; set; }
-    public string? Intx { get; set; }
-    public List<string>? Allow { get; set; }
-    public List<string>? Deny { get; set; }
-    public List<string>? ResetOnly { get; set; }
-    public List<string>? ResetDeny { get; set; }
-    public bool? ResetVgaConsole { get; set; }
-    public bool? MoveResources { get; set; }
-    public bool? ClearErrorStatus { get; set; }
-    public bool? QuiesceUnmatched { get; set; }
-    public bool? RestorePowerState { get; set; }
-    public bool? RestoreAcs { get; set; }
-    public bool? RestoreAri { get; set; }
-    public int? Retries { get; set; }
-
-    public ReplayPolicy ToPolicy(string path)
-    {
-        var d = ReplayPolicy.Default;
-        var rules = new List<ResetRule>();
-        var reset = d.Reset;
-        if (Reset is { ValueKind: JsonValueKind.Array } list)
-        {
-            int i = 0;
-            foreach (var item in list.EnumerateArray()) rules.Add(ParseRule(path, $"\"reset\"[{i++}]", item));
-        }
-        else if (Reset is { } single && single.ValueKind != JsonValueKind.Null)
-            reset = ParseDecision(path, "\"reset\"", single);
-        return new ReplayPolicy
-        {
-            Reset = reset,
-            ResetRules = rules,
-            ResetMethods = ResetMethods is null ? d.ResetMethods : Methods(path, "\"resetMethods\"", ResetMethods),
-            BusMaster = BusMaster switch
-            {
-                null => d.BusMaster,
-                "off" => BusMasterPolicy.Off,
-                "as-captured" => BusMasterPolicy.AsCaptured,
-                _ => throw new InvalidDataException($"{path}: \"busMaster\" is \"off\" or \"as-captured\", not \"{BusMaster}\""),
-            },
-            Intx = Intx switch
-            {
-                null => d.Intx,
-                "disabled" => IntxPolicy.Disabled,
-                "as-captured" => IntxPolicy.AsCaptured,
-                _ => throw new InvalidDataException($"{path}: \"intx\" is \"disabled\" or \"as-captured\", not \"{Intx}\""),
-            },
-            Allow = Selectors(path, "allow", Allow),
-            Deny = Selectors(path, "deny", Deny),
-            ResetOnly = Selectors(path, "resetOnly", ResetOnly),
-            ResetDeny = Selectors(path, "resetDeny", ResetDeny),
-            ResetVgaConsole = ResetVgaConsole ?? d.ResetVgaConsole,
-            MoveResources = MoveResources ?? d.MoveResources,
-            ClearErrorStatus = ClearErrorStatus ?? d.ClearErrorStatus,
-            QuiesceUnmatched = QuiesceUnmatched ?? d.QuiesceUnmatched,
-            RestorePowerState = RestorePowerState ?? d.RestorePowerState,
-            RestoreAcs = RestoreAcs ?? d.RestoreAcs,
-            RestoreAri = RestoreAri ?? d.RestoreAri,
-            Retries = Retries is { } r ? (r is >= 0 and <= 100 ? r : throw new InvalidDataException($"{path}: \"retries\" must be 0..100, not {r}")) : d.Retries,
-        };
-    }
-
-    private static ResetPolicy ParseDecision(string path, string field, JsonElement value) =>
-        value.ValueKind == JsonValueKind.String ? value.GetString() switch
-        {
-            "never" => ResetPolicy.Never,
-            "if-supported" => ResetPolicy.IfSupported,
-            var other => throw new InvalidDataException($"{path}: {field} is \"never\" or \"if-supported\", not \"{other}\""),
-        } : throw new InvalidDataException($"{path}: {field} is \"never\", \"if-supported\" or a list of rules, not {value.ValueKind}");
-
-    private static List<string> Methods(string path, string field, List<string> methods)
-    {
-        foreach (string m in methods)
-            if (!ReplayPolicy.KnownResetMethods.Contains(m))
-                throw new InvalidDataException($"{path}: {field}: unknown reset method \"{m}\" (known: {string.Join(", ", ReplayPolicy.KnownResetMethods)})");
-        return methods;
-    }
-
-    /// <summary>A rule: <c>{"match": {"class": "0x02"} | "class:02", "reset": "if-supported" | "never", "methods": [...]}</c>.</summary>
-    private static ResetRule ParseRule(string path, string where, JsonElement item)
-    {
-        if (item.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: {where} is not an object ({{\"match\": ..., \"reset\": ...}})");
-        JsonElement? match = null, decision = null;
-        List<string>? methods = null;
-        foreach (var p in item.EnumerateObject())
-        {
-            switch (p.Name)
-            {
-                case "match": match = p.Value; break;
-                case "reset": decision = p.Value; break;
-                case "methods":
-                    if (p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
-                        throw new InvalidDataException($"{path}: {where}.methods is a list of method names");
-                    methods = Methods(path, $"{where}.methods", [.. p.Value.EnumerateArray().Select(e => e.GetString()!)]);
-                    break;
-                default: throw new InvalidDataException($"{path}: {where}: unknown key \"{p.Name}\" (match, reset, methods)");
-            }
-        }
-        if (match is null) throw new InvalidDataException($"{path}: {where}: \"match\" is required");
-        if (decision is null) throw new InvalidDataException($"{path}: {where}: \"reset\" is required");
-        return new ResetRule(ParseMatch(path, $"{where}.match", match.Value), ParseDecision(path, $"{where}.reset", decision.Value), methods);
-    }
-
-    /// <summary>A selector string ("class:02", "8086:1533", "0000:03:00.0") or an object of class/device/address, all of which must hold.</summary>
-    private static List<DeviceSelector> ParseMatch(string path, string where, JsonElement match)
-    {
-        try
-        {
-            if (match.ValueKind == JsonValueKind.String) return [DeviceSelector.Parse(match.GetString()!)];
-            if (match.ValueKind != JsonValueKind.Object) throw new FormatException("a selector string or an object with class, device or address");
-            var list = new List<DeviceSelector>();
-            foreach (var p in match.EnumerateObject())
-            {
-                if (p.Value.ValueKind != JsonValueKind.String) throw new FormatException($"\"{p.Name}\" is a string");
-                string v = p.Value.GetString()!;
-                list.Add(p.Name switch
-                {
-                    "class" => DeviceSelector.Parse("class:" + v),
-                    "device" => DeviceSelector.Parse(v.Contains(':') ? v : throw new FormatException($"device '{v}' is vendor:device (8086:1533, 8086:*)")),
-                    "address" => PciAddress.TryParse(v, out _) ? DeviceSelector.Parse(v) : throw new FormatException($"address '{v}' is not a PCI address"),
-                    _ => throw new FormatException($"unknown key \"{p.Name}\" (class, device, address)"),
-                });
-            }
-            if (list.Count == 0) throw new FormatException("empty match");
-            return list;
-        }
-        catch (FormatException e) { throw new InvalidDataException($"{path}: {where}: {e.Message}", e); }
-    }
-
-    private static List<DeviceSelector> Selectors(string path, string field, List<string>? texts)
-    {
-        var list = new List<DeviceSelector>();
-        for (int i = 0; i < (texts?.Count ?? 0); i++)
-        {
-            try { list.Add(DeviceSelector.Parse(texts![i])); }
-            catch (FormatException e) { throw new InvalidDataException($"{path}: \"{field}\"[{i}]: {e.Message}", e); }
-        }
-        return list;
-    }
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,
-    AllowTrailingCommas = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
-[JsonSerializable(typeof(PolicyFile))]
-internal sealed partial class PolicyJsonContext : JsonSerializerContext;

@@ -63,42 +63,85 @@ public sealed record PreinitReport
     public required IReadOnlyList<DeviceOutcome> Devices { get; init; }
     public double ElapsedMs { get; init; }
 
-    public int Count(string outcome) => Devices.Count(d => d.Outcome == outcome);
+    public int Count(string outcome)
+    {
+        int n = 0;
+        foreach (var d in Devices)
+            if (d.Outcome == outcome) n++;
+        return n;
+    }
 
     /// <summary>The one-line summary: <c>preinit: 12 restored, 1 quiesced, 3 skipped, 1 failed (2 missing, 1 new) ...</c>.</summary>
     public string Summary
     {
         get
         {
-            int missing = Devices.Count(d => d.Reason.StartsWith("missing", StringComparison.Ordinal));
-            int added = Devices.Count(d => d.Reason.StartsWith("new", StringComparison.Ordinal));
-            var resets = Devices.Where(d => d.Reset is not null).Select(d => d.Reset!).ToList();
-            string resetPart = resets.Count == 0 ? ""
-                : $", {resets.Count(r => r.Verified)} of {resets.Count} reset(s) verified ({resets.Sum(r => r.Ms):0.0} ms)";
+            int missing = 0, added = 0, writes = 0, resets = 0, verifiedResets = 0;
+            double resetMs = 0;
+            foreach (var d in Devices)
+            {
+                if (d.Reason.StartsWith("missing", StringComparison.Ordinal)) missing++;
+                if (d.Reason.StartsWith("new", StringComparison.Ordinal)) added++;
+                writes += d.Writes;
+                if (d.Reset is not { } r) continue;
+                resets++;
+                if (r.Verified) verifiedResets++;
+                resetMs += r.Ms;
+            }
+            string resetPart = resets == 0 ? "" : $", {verifiedResets} of {resets} reset(s) verified ({resetMs:0.0} ms)";
             return $"preinit: {Count(Restored)} restored, {Count(Quiesced)} quiesced, {Count(Skipped)} skipped, {Count(Failed)} failed ({missing} missing, {added} new), "
-                + $"{Devices.Sum(d => d.Writes)} writes{resetPart}, in {ElapsedMs:0.0} ms";
+                + $"{writes} writes{resetPart}, in {ElapsedMs:0.0} ms";
         }
     }
 
     /// <summary>Builds the report from what matching decided, the plan's notes and what the apply did.</summary>
     public static PreinitReport Build(ReplayPlan plan, IReadOnlyList<StepResult> results, TimeSpan elapsed)
     {
-        var byDevice = results.GroupBy(r => r.Step.Address).ToDictionary(g => g.Key, g => g.ToList());
-        var devices = new List<DeviceOutcome>();
+        // Each device's results, in plan order (a device's steps are spread over the phases).
+        var byDevice = new Dictionary<PciAddress, List<StepResult>>();
+        foreach (var r in results)
+        {
+            if (!byDevice.TryGetValue(r.Step.Address, out var list)) byDevice[r.Step.Address] = list = [];
+            list.Add(r);
+        }
+        var devices = new List<DeviceOutcome>(plan.Matches.Count);
         foreach (var m in plan.Matches)
         {
             string address = m.Address.ToString();
-            var steps = byDevice.TryGetValue(m.Address, out var list) ? list : [];
-            int writes = steps.Sum(s => s.Writes), verified = steps.Count(s => s.Verified);
-            var failed = steps.Where(s => s.Outcome == StepOutcome.Failed).ToList();
-            var notDone = steps.Where(s => s.Outcome == StepOutcome.NotDone).ToList();
+            var steps = byDevice.TryGetValue(m.Address, out var found) ? found : [];
+            int writes = 0, verified = 0, written = 0;
+            var failedErrors = new List<string?>();
+            int failed = 0;
+            var notDoneRegisters = new List<string>();
+            StepResult? firstNotDone = null;
+            int notDone = 0;
+            ResetResult? reset = null;
+            foreach (var s in steps)
+            {
+                writes += s.Writes;
+                if (s.Verified) verified++;
+                if (s.Outcome == StepOutcome.Done) written++;
+                if (s.Outcome == StepOutcome.Failed)
+                {
+                    failed++;
+                    // The first three different errors say enough.
+                    if (failedErrors.Count < 3 && !failedErrors.Contains(s.Error)) failedErrors.Add(s.Error);
+                }
+                if (s.Outcome == StepOutcome.NotDone)
+                {
+                    notDone++;
+                    firstNotDone ??= s;
+                    if (notDoneRegisters.Count < 6 && !notDoneRegisters.Contains(s.Step.Register)) notDoneRegisters.Add(s.Step.Register);
+                }
+                reset ??= s.Reset;
+            }
             var problems = new List<string>();
-            if (failed.Count > 0) problems.Add($"{failed.Count} step(s) failed: " + string.Join("; ", failed.Select(f => f.Error).Distinct().Take(3)));
-            if (notDone.Count > 0) problems.Add($"{notDone.Count} step(s) not done ({notDone[0].Error}): " + string.Join(", ", notDone.Select(s => s.Step.Register).Distinct().Take(6)));
+            if (failed > 0) problems.Add($"{failed} step(s) failed: " + string.Join("; ", failedErrors));
+            if (notDone > 0) problems.Add($"{notDone} step(s) not done ({firstNotDone!.Error}): " + string.Join(", ", notDoneRegisters));
             if (plan.QuiesceOnly.Contains(m.Address))
             {
                 bool ok = problems.Count == 0;
-                string did = steps.Any(s => s.Outcome == StepOutcome.Done) ? "quiesced: Bus Master off, INTx disabled, MSI/MSI-X off" : "quiesced: already quiet";
+                string did = written > 0 ? "quiesced: Bus Master off, INTx disabled, MSI/MSI-X off" : "quiesced: already quiet";
                 devices.Add(new DeviceOutcome
                 {
                     Address = address, Outcome = ok ? Quiesced : Failed, Writes = writes, Verified = verified,
@@ -112,21 +155,20 @@ public sealed record PreinitReport
                 devices.Add(new DeviceOutcome { Address = address, Outcome = Skipped, Reason = skipped });
                 continue;
             }
-            var notes = plan.Notes.TryGetValue(m.Address, out var n) ? n : [];
+            IReadOnlyList<string> notes = plan.Notes.TryGetValue(m.Address, out var n) ? n : [];
             string outcome, reason;
             if (problems.Count > 0)
             {
                 outcome = Failed;
-                reason = string.Join("; ", problems.Concat(notes));
+                problems.AddRange(notes);
+                reason = string.Join("; ", problems);
             }
             else
             {
                 outcome = Restored;
-                int written = steps.Count(s => s.Outcome == StepOutcome.Done);
                 reason = (written == 0 ? "already in firmware state" : $"{written} register(s) restored")
                     + (notes.Count > 0 ? "; " + string.Join("; ", notes) : "");
             }
-            var reset = steps.FirstOrDefault(s => s.Reset is not null)?.Reset;
             if (reset is not null)
                 reason += reset.Verified ? $"; reset by {reset.Method} verified ({reset.Ms:0.0} ms)"
                     : !reset.Verifiable ? $"; reset by {reset.Method} requested, not verifiable (no MSI/MSI-X)" : "";
@@ -140,16 +182,90 @@ public sealed record PreinitReport
 
     private static IReadOnlyList<ClearedError>? ClearedErrors(List<StepResult> steps)
     {
-        var list = steps.Where(s => s.Step.Kind == StepKind.ClearStatus && s.Before is not null)
-            .Select(s => new ClearedRegister(s.Step.Register, s.Step.Offset, s.Step.Width, s.Before!.Value))
-            .Select(r => new ClearedError(r.Register, r.Offset, r.Hex)).ToList();
-        return list.Count > 0 ? list : null;
+        List<ClearedError>? list = null;
+        foreach (var s in steps)
+        {
+            if (s.Step.Kind != StepKind.ClearStatus || s.Before is not { } before) continue;
+            var read = new ClearedRegister(s.Step.Register, s.Step.Offset, s.Step.Width, before);
+            (list ??= []).Add(new ClearedError(read.Register, read.Offset, read.Hex));
+        }
+        return list;
     }
 
     /// <summary>A report for a run that stopped before matching (no snapshot, not a capture kernel).</summary>
     public static PreinitReport Empty(TimeSpan elapsed) => new() { Devices = [], ElapsedMs = Math.Round(elapsed.TotalMilliseconds, 3) };
 
-    public string ToJson() => JsonSerializer.Serialize(this, ReportJsonContext.Default.PreinitReport);
+    /// <summary>
+    /// The report as indented JSON, written key by key: byte for byte what the serializer writes for these records
+    /// (camelCase names in declaration order, the optional keys left out when null; a test holds the two equal), without
+    /// the serializer's type information, which would cost a preinit run more than writing the report and would make
+    /// the initramfs edition larger.
+    /// </summary>
+    public string ToJson()
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("devices");
+            foreach (var d in Devices) WriteDevice(w, d);
+            w.WriteEndArray();
+            w.WriteNumber("elapsedMs", ElapsedMs);
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    private static void WriteDevice(Utf8JsonWriter w, DeviceOutcome d)
+    {
+        w.WriteStartObject();
+        w.WriteString("address", d.Address);
+        w.WriteString("outcome", d.Outcome);
+        w.WriteString("reason", d.Reason);
+        w.WriteNumber("writes", d.Writes);
+        w.WriteNumber("verified", d.Verified);
+        if (d.Reset is { } reset)
+        {
+            w.WriteStartObject("reset");
+            w.WriteString("method", reset.Method);
+            w.WriteString("status", reset.Status);
+            w.WriteBoolean("verified", reset.Verified);
+            w.WriteNumber("ms", reset.Ms);
+            w.WriteStartArray("attempts");
+            foreach (var a in reset.Attempts)
+            {
+                w.WriteStartObject();
+                w.WriteString("method", a.Method);
+                w.WriteString("status", a.Status);
+                w.WriteBoolean("verified", a.Verified);
+                w.WriteNumber("ms", a.Ms);
+                w.WriteString("evidence", a.Evidence);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        if (d.LeftOut is { } leftOut)
+        {
+            w.WriteStartArray("leftOut");
+            foreach (string line in leftOut) w.WriteStringValue(line);
+            w.WriteEndArray();
+        }
+        if (d.ClearedErrors is { } cleared)
+        {
+            w.WriteStartArray("clearedErrors");
+            foreach (var c in cleared)
+            {
+                w.WriteStartObject();
+                w.WriteString("register", c.Register);
+                w.WriteNumber("offset", c.Offset);
+                w.WriteString("value", c.Value);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
 
     public static PreinitReport FromJson(string json) =>
         JsonSerializer.Deserialize(json, ReportJsonContext.Default.PreinitReport) ?? throw new InvalidDataException("report: null");

@@ -28,4 +28,29 @@ public class PciAddressTests
             .Select(PciAddress.Parse).Order().Select(a => a.ToString());
         Assert.Equal(["0000:00:02.0", "0000:00:1f.0", "0000:00:1f.3", "0000:01:00.0", "0001:00:00.0"], list);
     }
+
+    [Fact]
+    public void FormatsAsTheCompositeFormatDidForEveryWidthOfDomain()
+    {
+        foreach (int domain in new[] { 0, 1, 0xa, 0xffff, 0x10000, 0xfffff, 0x123456, 0x7fffffff })
+            foreach (var (bus, device, function) in new[] { (0, 0, 0), (0xe1, 0x1f, 7), (0x0f, 0x10, 3), (0xff, 0x1a, 5) })
+            {
+                var a = new PciAddress(domain, (byte)bus, (byte)device, (byte)function);
+                string expected = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{domain:x4}:{bus:x2}:{device:x2}.{function}");
+                Assert.Equal(expected, a.ToString());
+                Assert.Equal($"<{expected}>", $"<{a}>");
+                Assert.Equal(a, PciAddress.Parse(a.ToString()));
+            }
+    }
+
+    [Fact]
+    public void TryFormatRefusesTooShortASpan()
+    {
+        var a = new PciAddress(0x10000, 0xe1, 0, 7);
+        Span<char> buffer = stackalloc char[13];
+        Assert.False(a.TryFormat(buffer[..12], out int none, default, null));
+        Assert.Equal(0, none);
+        Assert.True(a.TryFormat(buffer, out int written, default, null));
+        Assert.Equal("10000:e1:00.7", buffer[..written].ToString());
+    }
 }
