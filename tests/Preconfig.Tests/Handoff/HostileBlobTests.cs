@@ -12,7 +12,7 @@ namespace Preconfig.Tests.Handoff;
 /// reader to allocate without bound (issue 11): refused with an error naming the offset, within a fixed memory bound,
 /// by the library code and by the <c>verify</c> and <c>preinit</c> verbs run as their own processes.
 /// </summary>
-public class HostileBlobTests
+public class HostileBlobTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>The issue's blob: one device whose "resources" holds 12,000,000 four-element entries (87 KB on disk).</summary>
     public const int IssueEntries = 12_000_000;
@@ -148,6 +148,8 @@ public class HostileBlobTests
         Assert.Contains(reason, preinit.Output);
         Assert.Matches(@"offset \d+", preinit.Output);
         Assert.True(preinit.MaxRssBytes < MemoryBound, $"preinit peaked at {preinit.MaxRssBytes >> 20} MiB");
+        // The figures the docs quote (docs/handoff-format.md, Limits): shown with --logger "console;verbosity=detailed".
+        output.WriteLine($"body version {version}, {entries} entries: verify peak {verify.MaxRssBytes / 1e6:F1} MB, preinit peak {preinit.MaxRssBytes / 1e6:F1} MB");
     }
 }
 
