@@ -9,6 +9,7 @@ public sealed class PrometheusTextTests : IDisposable
 {
     private readonly TempDir _dir = new();
     private static readonly DateTimeOffset Now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+    private const string DevMemLabel = "devmem:/dev/mem@0x30000000+0x100000"; // a store's name in a status record: nothing here opens it
 
     public void Dispose() => _dir.Dispose();
 
@@ -19,7 +20,7 @@ public sealed class PrometheusTextTests : IDisposable
         Stores =
         [
             new() { Store = "file:/var/lib/preconfig/handoff.pcfg", Ok = true, Result = "unchanged", Bytes = 5120, LastWriteAt = Now.AddSeconds(-90) },
-            new() { Store = "devmem:/dev/mem@0x30000000+0x100000", Ok = false, Result = "failed", Error = "Operation not permitted" },
+            new() { Store = DevMemLabel, Ok = false, Result = "failed", Error = "Operation not permitted" },
         ],
     };
 
@@ -48,15 +49,15 @@ public sealed class PrometheusTextTests : IDisposable
         Assert.Equal(2, m.One("preconfig_stores").Value);
         Assert.Equal(1, m.One("preconfig_stores_ok").Value);
         Assert.Equal(1, m.One("preconfig_store_ok", ("store", "file:/var/lib/preconfig/handoff.pcfg")).Value);
-        Assert.Equal(0, m.One("preconfig_store_ok", ("store", "devmem:/dev/mem@0x30000000+0x100000")).Value);
+        Assert.Equal(0, m.One("preconfig_store_ok", ("store", DevMemLabel)).Value);
         // One series per result, 1 for the current one.
         foreach (var r in PrometheusText.StoreResults)
         {
             Assert.Equal(r == "unchanged" ? 1 : 0, m.One("preconfig_store_result", ("store", "file:/var/lib/preconfig/handoff.pcfg"), ("result", r)).Value);
-            Assert.Equal(r == "failed" ? 1 : 0, m.One("preconfig_store_result", ("store", "devmem:/dev/mem@0x30000000+0x100000"), ("result", r)).Value);
+            Assert.Equal(r == "failed" ? 1 : 0, m.One("preconfig_store_result", ("store", DevMemLabel), ("result", r)).Value);
         }
         Assert.Equal(5120, m.One("preconfig_store_bytes", ("store", "file:/var/lib/preconfig/handoff.pcfg")).Value);
-        Assert.Equal(0, m.One("preconfig_store_last_write_timestamp_seconds", ("store", "devmem:/dev/mem@0x30000000+0x100000")).Value);
+        Assert.Equal(0, m.One("preconfig_store_last_write_timestamp_seconds", ("store", DevMemLabel)).Value);
 
         Assert.Equal(1, m.One("preconfig_capture_kernel_run_present").Value);
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 11, 2, 0, TimeSpan.Zero).ToUnixTimeSeconds(), m.One("preconfig_capture_kernel_run_timestamp_seconds").Value);

@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #define MAXCFG 4096
-#define DEVS "/sys/bus/pci/devices"
+#define DEVS "/sys/bus/pci/devices" // the guest's own devices: this prober runs inside the QEMU guest
 #define KEEP "/run/cfgprobe"
 
 enum { C_PROBE = '.', C_RES = 'R', C_DEV = 'D', C_UNKNOWN = 'U', C_HAZARD = 'X' };

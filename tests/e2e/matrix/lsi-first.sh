@@ -17,7 +17,7 @@ mx_until 20 mx_has_disk "$LSI"
 disk=$(mx_disks "$LSI" | head -n 1)
 sig=$(dd if="/dev/$disk" bs=4096 count=1 iflag=direct 2>/dev/null | head -c 18)
 mark WORKS first "$LSI" disk $([ "$sig" = PRECONFIG-E2E-DISK ] && echo ok || echo fail) disk=$disk
-# The chip's registers through its I/O BAR and /dev/port (the driver holds the memory BAR, so /dev/mem refuses it).
+# The chip's registers through its I/O BAR and /dev/port (the driver holds the memory BAR, so the kernel refuses a mapping of it).
 io=$(( 0x$(setpci -s "$LSI" BASE_ADDRESS_0) & ~0x3 ))
 reg_w() { printf "\\$(printf '%03o' "$2")" | dd of=/dev/port bs=1 seek=$((io + $1)) conv=notrunc 2>/dev/null; }
 reg_r() { dd if=/dev/port bs=1 skip=$((io + $1)) count=1 2>/dev/null | od -An -tu1 | tr -d ' '; }
