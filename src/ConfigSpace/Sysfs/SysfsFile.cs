@@ -14,14 +14,21 @@ namespace Preconfig.ConfigSpace.Sysfs;
 /// </summary>
 internal static unsafe partial class SysfsFile
 {
-    private const int O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0x80000, SEEK_END = 2;
+    private const int O_RDONLY = 0, O_RDWR = 2, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000, SEEK_END = 2;
 
-    /// <summary>Opens <paramref name="path"/>; the fd, or -1 with <paramref name="errno"/>.</summary>
-    public static int Open(ReadOnlySpan<byte> path, bool write, out int errno)
+    /// <summary>AT_FDCWD: a path relative to an fd of this value is taken as open(2) takes it.</summary>
+    public const int AtCwd = -100;
+
+    /// <summary>
+    /// Opens <paramref name="path"/>, relative to the directory <paramref name="directory"/> when given (openat(2)): a
+    /// path inside it walks only its own components, where the whole path walks every one of the root's again.
+    /// The fd, or -1 with <paramref name="errno"/>.
+    /// </summary>
+    public static int Open(ReadOnlySpan<byte> path, bool write, out int errno, int directory = AtCwd)
     {
         fixed (byte* p = path)
         {
-            int fd = open(p, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+            int fd = openat(directory, p, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
             errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
             return fd;
         }
@@ -67,6 +74,17 @@ internal static unsafe partial class SysfsFile
 
     public static void Close(int fd) => close(fd);
 
+    /// <summary>Opens a directory to open paths inside it (<see cref="Open"/>); the fd, or -1 with <paramref name="errno"/>.</summary>
+    public static int OpenDirectory(ReadOnlySpan<byte> path, out int errno)
+    {
+        fixed (byte* p = path)
+        {
+            int fd = openat(AtCwd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return fd;
+        }
+    }
+
     /// <summary>Whether <paramref name="path"/> exists (one access(2) with F_OK; a path ending in '/' must be a directory).</summary>
     public static bool Exists(ReadOnlySpan<byte> path)
     {
@@ -80,9 +98,9 @@ internal static unsafe partial class SysfsFile
     /// the whole attribute: sysfs hands a binary attribute (config, at most 4096 bytes) up to the size asked and a
     /// text attribute (at most a page) whole; a regular file in a test tree reads whole into a buffer that size.
     /// </summary>
-    public static int ReadAttribute(ReadOnlySpan<byte> path, Span<byte> buffer, out int errno)
+    public static int ReadAttribute(ReadOnlySpan<byte> path, Span<byte> buffer, out int errno, int directory = AtCwd)
     {
-        int fd = Open(path, write: false, out errno);
+        int fd = Open(path, write: false, out errno, directory);
         if (fd < 0) return -1;
         int n = PRead(fd, buffer, 0, out errno);
         close(fd);
@@ -91,12 +109,12 @@ internal static unsafe partial class SysfsFile
 
     /// <summary>The last part of a link's target (<c>driver</c> -> "nvme"), or null when there is no link.</summary>
     [SkipLocalsInit]
-    public static string? LinkName(ReadOnlySpan<byte> path)
+    public static string? LinkName(ReadOnlySpan<byte> path, int directory = AtCwd)
     {
         Span<byte> target = stackalloc byte[512];
-        nint n = ReadLink(path, target);
+        nint n = ReadLink(directory, path, target);
         // A target that fills the buffer may have been cut: again with room for any path.
-        if (n == target.Length) n = ReadLink(path, target = new byte[PathMax]);
+        if (n == target.Length) n = ReadLink(directory, path, target = new byte[PathMax]);
         if (n <= 0) return null;
         var text = target[..(int)n].TrimEnd((byte)'/');
         return Encoding.UTF8.GetString(text[(text.LastIndexOf((byte)'/') + 1)..]);
@@ -104,11 +122,11 @@ internal static unsafe partial class SysfsFile
 
     private const int PathMax = 4096;
 
-    private static nint ReadLink(ReadOnlySpan<byte> path, Span<byte> target)
+    private static nint ReadLink(int directory, ReadOnlySpan<byte> path, Span<byte> target)
     {
         fixed (byte* p = path)
         fixed (byte* t = target)
-            return readlink(p, t, target.Length);
+            return readlinkat(directory, p, t, target.Length);
     }
 
     /// <summary>An IOException as .NET raises it for a failed syscall (HResult = errno; EACCES/EPERM as
@@ -119,8 +137,8 @@ internal static unsafe partial class SysfsFile
         return errno is Errno.EACCES or Errno.EPERM ? new UnauthorizedAccessException(io.Message, io) : io;
     }
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static partial int open(byte* path, int flags);
+    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
+    private static partial int openat(int directory, byte* path, int flags);
 
     [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
     private static partial nint pread(int fd, byte* buffer, nint count, long offset);
@@ -131,8 +149,8 @@ internal static unsafe partial class SysfsFile
     [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
     private static partial long lseek(int fd, long offset, int whence);
 
-    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true)]
-    private static partial nint readlink(byte* path, byte* buffer, nint size);
+    [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
+    private static partial nint readlinkat(int directory, byte* path, byte* buffer, nint size);
 
     [LibraryImport("libc", EntryPoint = "access")]
     private static partial int access(byte* path, int mode);
@@ -195,6 +213,17 @@ internal sealed class SysfsPath
         int n = _dir + Append(name, _dir);
         _buffer[n] = 0;
         return _buffer.AsSpan(0, n + 1);
+    }
+
+    /// <summary>The <see cref="Attribute"/> path from ADDRESS on (inside ROOT/devices, after <see cref="At(string, PciAddress)"/>), for an open relative to that directory.</summary>
+    public ReadOnlySpan<byte> InDevices(ReadOnlySpan<byte> attribute) => attribute[_devices..];
+
+    /// <summary>ROOT/devices and its NUL, after <see cref="At(string, PciAddress)"/>.</summary>
+    public ReadOnlySpan<byte> Devices()
+    {
+        var copy = new byte[_devices + 1];
+        _buffer.AsSpan(0, _devices).CopyTo(copy);
+        return copy;
     }
 
     /// <summary>One path, NUL-terminated, for a single open.</summary>

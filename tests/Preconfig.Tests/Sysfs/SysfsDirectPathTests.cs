@@ -38,9 +38,16 @@ public sealed class SysfsDirectPathTests : IDisposable
         public IRandomAccess RandomAccess => _fs.RandomAccess;
     }
 
+    /// <summary>A config whose BARs hold <paramref name="bars"/> (BaseAddress0 on): a capture reads resource only then.</summary>
+    private static byte[] WithBars(byte[] config, params uint[] bars)
+    {
+        for (int i = 0; i < bars.Length; i++) BitConverter.TryWriteBytes(config.AsSpan(0x10 + 4 * i), bars[i]);
+        return config;
+    }
+
     private void AddDescribedDevices()
     {
-        string nic = _tree.AddDevice(Nic, SysfsTree.Config(4096));
+        string nic = _tree.AddDevice(Nic, WithBars(SysfsTree.Config(4096), 0xfbd00000, 0, 0, 0xe001));
         Directory.CreateDirectory(Path.Combine(_tree.Root, "drivers", "e1000e"));
         File.CreateSymbolicLink(Path.Combine(nic, "driver"), "../../drivers/e1000e/");
         _tree.WriteAttribute(Nic, "reset_method", "flr  bus\n");
@@ -49,10 +56,10 @@ public sealed class SysfsDirectPathTests : IDisposable
             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n\n" +
             "  0X000000000000E000   0x00e07f 0x0000000000040101\t\n" +
             "0x0000000000000000000000000000000000000001 0x0 0xffffffffffffffff");
-        _tree.AddDevice(Vga, SysfsTree.Config(256));
+        _tree.AddDevice(Vga, WithBars(SysfsTree.Config(256), 0xe000000c, 0));
         _tree.WriteAttribute(Vga, "boot_vga", "1\n");
         _tree.WriteAttribute(Vga, "resource", "0x00000000e0000000 0x00000000efffffff 0x000000000014220c\n");
-        _tree.AddDevice(Bare, SysfsTree.Config(256));
+        _tree.AddDevice(Bare, WithBars(SysfsTree.Config(256), 0xfed01000));
     }
 
     [Fact]
@@ -156,7 +163,9 @@ public sealed class SysfsDirectPathTests : IDisposable
         var functions = RealDump("pciutils-tests/tree-asus-p6t6").Functions;
         for (int domain = 0; domain < 3; domain++)
             foreach (var f in functions) _tree.AddDevice(InDomain(f.Address, domain), f.Config);
-        _tree.WriteAttribute(functions[2].Address, "resource", "0x1000 0x1fff 0x100\n");
+        int withBar = functions.ToList().FindIndex(f => SysfsResources.HasBarOrRom(f.Config));
+        _tree.WriteAttribute(InDomain(functions[withBar].Address, 2), "resource", "0x1000 0x1fff 0x100\n");
+        // Not read: a capture keeps no reset methods (PciAccessSource.Kept).
         _tree.WriteAttribute(InDomain(functions[5].Address, 2), "reset_method", "flr\n");
         using var access = new SysfsPciAccess(_tree.FileSystem, _tree.Root, writable: false);
         var addresses = access.EnumerateFunctions();
@@ -175,7 +184,8 @@ public sealed class SysfsDirectPathTests : IDisposable
             }
         }
         Assert.Equal(functions[0].Config, one[0].Config);
-        Assert.Equal(["flr"], one[2 * functions.Count + 5].Info.ResetMethods);
+        Assert.Equal([new BarResource(0, 0x1000, 0x1fff, 0x100)], one[2 * functions.Count + withBar].Info.Resources);
+        Assert.All(one, r => Assert.Empty(r.Info.ResetMethods));
     }
 
     private static PciAddress InDomain(PciAddress a, int domain) => new(domain, a.Bus, a.Device, a.Function);
