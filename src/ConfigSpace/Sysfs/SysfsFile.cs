@@ -74,7 +74,21 @@ internal static unsafe partial class SysfsFile
 
     public static void Close(int fd) => close(fd);
 
-    /// <summary>Opens a directory to open paths inside it (<see cref="Open"/>); the fd, or -1 with <paramref name="errno"/>.</summary>
+    /// <summary>
+    /// One getdents64(2) of the open directory <paramref name="fd"/> into <paramref name="buffer"/>: the bytes of
+    /// entries read (0 at the end), or -1 with <paramref name="errno"/>. <see cref="DirectoryEntries"/> walks them.
+    /// </summary>
+    public static int ReadEntries(int fd, Span<byte> buffer, out int errno)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n = getdents64(fd, p, buffer.Length);
+            errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return (int)n;
+        }
+    }
+
+    /// <summary>Opens a directory to open paths inside it (<see cref="Open"/>) or list it (<see cref="ReadEntries"/>); the fd, or -1 with <paramref name="errno"/>.</summary>
     public static int OpenDirectory(ReadOnlySpan<byte> path, out int errno)
     {
         fixed (byte* p = path)
@@ -152,11 +166,42 @@ internal static unsafe partial class SysfsFile
     [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
     private static partial nint readlinkat(int directory, byte* path, byte* buffer, nint size);
 
+    [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+    private static partial nint getdents64(int fd, byte* buffer, nint size);
+
     [LibraryImport("libc", EntryPoint = "access")]
     private static partial int access(byte* path, int mode);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int close(int fd);
+}
+
+/// <summary>
+/// The names in what one <see cref="SysfsFile.ReadEntries"/> read (struct linux_dirent64: d_ino 8 bytes, d_off 8,
+/// d_reclen 2, d_type 1, then the NUL-terminated name), "." and ".." included: a listing with no string and no stat
+/// per entry.
+/// </summary>
+internal ref struct DirectoryEntries(ReadOnlySpan<byte> entries)
+{
+    private const int RecordLength = 16, Name = 19;
+    private readonly ReadOnlySpan<byte> _entries = entries;
+    private int _next;
+
+    public ReadOnlySpan<byte> Current { get; private set; }
+
+    public readonly DirectoryEntries GetEnumerator() => this;
+
+    public bool MoveNext()
+    {
+        if (_next + Name >= _entries.Length) return false;
+        int length = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(_entries[(_next + RecordLength)..]);
+        if (length <= Name || _next + length > _entries.Length) return false; // not a record the kernel writes
+        var name = _entries.Slice(_next + Name, length - Name);
+        int end = name.IndexOf((byte)0);
+        Current = end < 0 ? name : name[..end];
+        _next += length;
+        return true;
+    }
 }
 
 /// <summary>

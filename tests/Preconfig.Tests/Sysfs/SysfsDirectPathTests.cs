@@ -63,6 +63,46 @@ public sealed class SysfsDirectPathTests : IDisposable
     }
 
     [Fact]
+    public void Listing_gives_the_same_functions_in_order_on_both_paths_over_several_reads_of_the_directory()
+    {
+        // 2,100 entries: more than one 32 KiB getdents64 read, in the directory's own (not sorted) order.
+        var expected = new List<PciAddress>();
+        for (int domain = 6; domain >= 0; domain--)
+            for (int bus = 0; bus < 30; bus++)
+                for (int f = 0; f < 10; f++)
+                {
+                    var a = new PciAddress(domain * 0x1000 + 7, (byte)(bus * 8), (byte)(f * 3), (byte)(f % 8));
+                    Directory.CreateDirectory(_tree.DeviceDir(a));
+                    expected.Add(a);
+                }
+        expected.Sort();
+        string devices = Path.Combine(_tree.Root, "devices");
+        foreach (string odd in new[] { "not-a-device", "0000:00:1f.3x", "0000:00:20.0", "0000:00:1f.8", new string('0', 70) + ":00:00.0" })
+            Directory.CreateDirectory(Path.Combine(devices, odd));
+        File.WriteAllText(Path.Combine(devices, "0000:00:1e.0"), ""); // a file named like a function is listed, as lspci would
+        expected.Add(PciAddress.Parse("0000:00:1e.0"));
+        expected.Sort();
+
+        using var direct = new SysfsPciAccess(_tree.FileSystem, _tree.Root, writable: false);
+        using var general = new SysfsPciAccess(new GeneralFileSystem(), _tree.Root, writable: false);
+        Assert.Equal(expected, direct.EnumerateFunctions());
+        Assert.Equal(expected, general.EnumerateFunctions());
+    }
+
+    [Fact]
+    public void Listing_a_root_without_devices_fails_the_same_on_both_paths()
+    {
+        string root = Path.Combine(_tree.Root, "empty");
+        Directory.CreateDirectory(root);
+        using var direct = new SysfsPciAccess(_tree.FileSystem, root, writable: false);
+        using var general = new SysfsPciAccess(new GeneralFileSystem(), root, writable: false);
+        var d = Assert.Throws<DirectoryNotFoundException>(() => direct.EnumerateFunctions());
+        var g = Assert.Throws<DirectoryNotFoundException>(() => general.EnumerateFunctions());
+        Assert.Equal(g.Message, d.Message);
+        Assert.Contains("is " + root + " a sysfs PCI root?", d.Message);
+    }
+
+    [Fact]
     public void Describe_gives_the_same_driver_reset_methods_resources_and_boot_vga_on_both_paths()
     {
         AddDescribedDevices();
