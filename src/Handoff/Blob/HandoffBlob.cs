@@ -62,7 +62,7 @@ public static class HandoffBlob
 
     public static byte[] Write(Snapshot snapshot, BlobWriteOptions? options = null)
     {
-        var body = new ArrayBufferWriter<byte>(4096 + snapshot.Devices.Count * 512);
+        using var body = new PooledBufferWriter(4096 + snapshot.Devices.Count * 512);
         SnapshotBody.Encode(snapshot, body);
         return Frame(body.WrittenSpan, options ?? new BlobWriteOptions());
     }
