@@ -8,7 +8,7 @@
 #    - `preconfig capture --source sysfs:TREE --out file:BLOB` (dist/preconfig, and the initramfs edition);
 #    - `lspci -A linux-sysfs -O sysfs.path=TREE -xxxx` (also with -n, which skips the pci.ids name lookups);
 #    - the floors: a C loop doing open/pread/close of every function's config, nothing else, and the same loop also
-#      reading resource, reset_method and the driver link (what the snapshot keeps); compiled here with cc;
+#      reading the driver link and, where a BAR or ROM is set, resource (what the snapshot keeps); compiled here with cc;
 # 3. syscalls per function of each (when strace is installed) and instructions of one run (when valgrind is);
 # 4. the blob's size (whole file, header included) per function and over the functions of 4 KiB; checks the
 #    capture holds the same bytes as lspci prints, for every function;
@@ -48,22 +48,33 @@ done > "$work/machine.lspci"
 functions=$(ls "$work/tree/devices" | wc -l)
 
 # The floors. "config": what any capture of this tree must at least do (open/pread/close of every config).
-# "attributes": the same C loop also reading what the snapshot keeps besides the bytes (resource, reset_method:
-# open/pread/close, a failed open where absent; driver: one readlink).
+# "attributes": the same C loop also reading what the snapshot keeps besides the bytes (driver: one readlink;
+# resource: open/pread/close, where a BAR or the ROM register is non-zero, as PciAccessSource.Kept says).
 cat > "$work/floor.c" <<'C'
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-static char buf[4096];
-static void attribute(const char *root, const char *fn, const char *name) {
+static unsigned char buf[4096];
+static int attribute(const char *root, const char *fn, const char *name) {
   char path[4096];
   snprintf(path, sizeof path, "%s/devices/%s/%s", root, fn, name);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  pread(fd, buf, sizeof buf, 0);
+  if (fd < 0) return -1;
+  int n = pread(fd, buf, sizeof buf, 0);
   close(fd);
+  return n;
+}
+static uint32_t dword(int at) { return buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16 | (uint32_t)buf[at + 3] << 24; }
+/* Any BAR or the ROM register non-zero (the capture reads resource only then: it adds sizes, nothing else). */
+static int has_bar_or_rom(int n) {
+  if (n <= 0x0e) return 1;
+  int kind = buf[0x0e] & 0x7f, bars = kind == 0 ? 6 : kind == 1 ? 2 : kind == 2 ? 1 : -1, rom = kind == 0 ? 0x30 : kind == 1 ? 0x38 : -1;
+  if (bars < 0) return 1;
+  for (int i = 0; i < bars; i++) if (0x10 + 4 * i + 4 <= n && dword(0x10 + 4 * i)) return 1;
+  return rom > 0 && rom + 4 <= n && dword(rom);
 }
 int main(int argc, char **argv) {
   char path[4096];
@@ -73,12 +84,11 @@ int main(int argc, char **argv) {
   if (!d) { perror(path); return 2; }
   for (struct dirent *e; (e = readdir(d));) {
     if (e->d_name[0] == '.') continue;
-    attribute(argv[1], e->d_name, "config");
+    int n = attribute(argv[1], e->d_name, "config");
     if (!all) continue;
-    attribute(argv[1], e->d_name, "resource");
-    attribute(argv[1], e->d_name, "reset_method");
+    if (has_bar_or_rom(n)) attribute(argv[1], e->d_name, "resource");
     snprintf(path, sizeof path, "%s/devices/%s/driver", argv[1], e->d_name);
-    readlink(path, buf, sizeof buf);
+    readlink(path, (char *)buf, sizeof buf);
   }
   closedir(d);
   return 0;

@@ -28,6 +28,9 @@ internal static class Verbs
         return false;
     }
 
+    /// <summary>The verbs of both editions (the initramfs edition has only these).</summary>
+    public static readonly string[] Shared = ["capture", "verify", "preinit"];
+
     public static IEnumerable<Command> All() =>
     [
 #if !INITRAMFS_EDITION

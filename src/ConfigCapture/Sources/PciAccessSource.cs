@@ -5,8 +5,8 @@ using Preconfig.Handoff.Model;
 namespace Preconfig.ConfigCapture.Sources;
 
 /// <summary>
-/// Any <see cref="IPciAccess"/> as a source: every function enumerated, its whole config space read, and what the
-/// backend knows of it (driver, reset methods, resources). The sysfs and simulated-machine sources are instances.
+/// Any <see cref="IPciAccess"/> as a source: every function enumerated, its whole config space read, and of what the
+/// backend knows of it what adds to the bytes (<see cref="Kept"/>). The sysfs and simulated-machine sources are instances.
 /// <para>
 /// What goes wrong is reported and the rest captured: a function that vanishes between the listing and the read, a
 /// config that cannot be read, side information that cannot be parsed (the record is kept without it). A sysfs reader
@@ -22,6 +22,17 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
 
     /// <summary>Default: a bound driver may have changed registers; an unbound function is as firmware and the kernel's enumeration left it.</summary>
     public static Pristineness ByDriver(PciFunctionInfo info) => info.Driver is null ? Pristineness.Undriven : Pristineness.DriverBound;
+
+    /// <summary>
+    /// What a capture keeps of <see cref="IPciAccess.Describe(PciAddress, FunctionInfoParts)"/> for a function whose
+    /// config space is <paramref name="config"/>: only what adds to the bytes, and on sysfs each part is a file to
+    /// open per function. The driver, always (it is the record's pristineness). The resources only where a BAR or
+    /// the ROM register reads non-zero (<see cref="SysfsResources.HasBarOrRom"/>): what they add is sizes; addresses
+    /// and a bridge's windows are in config space. Never the reset methods: preinit resets by the capture kernel's own
+    /// (read there, at replay), so the production kernel's were carried for nothing.
+    /// </summary>
+    public static FunctionInfoParts Kept(ReadOnlySpan<byte> config) =>
+        FunctionInfoParts.Driver | (SysfsResources.HasBarOrRom(config) ? FunctionInfoParts.Resources : 0);
 
     /// <summary>Reads the listed functions another way than through <see cref="Access"/> (the sysfs fast path), one
     /// result per address in list order; enumeration stays Access's.</summary>
@@ -41,7 +52,7 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
             var address = addresses[i];
             var read = reads is null ? ReadThroughAccess(address) : reads[i];
             if (read.InfoWarning is not null)
-                warnings.Add($"{address}: driver/reset_method/resource unreadable ({read.InfoWarning}); captured without them");
+                warnings.Add($"{address}: driver/resource unreadable ({read.InfoWarning}); captured without them");
             if (read.Config is not { } config)
             {
                 warnings.Add(read.Removed
@@ -85,7 +96,14 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
             var config = space.ReadAll();
             bool cut = space is SysfsConfigSpace { Truncated: true };
             // Driver, reset methods, resources: when they cannot be read the bytes are still good, so only warn.
-            try { return new FunctionRead(config, cut, Access.Describe(address), null, false, null); }
+            var kept = Kept(config);
+            try
+            {
+                var info = Access.Describe(address, kept);
+                // A backend may describe more than asked (the simulator does): the capture keeps only its parts.
+                info = new PciFunctionInfo(info.Driver, [], (kept & FunctionInfoParts.Resources) != 0 ? info.Resources : []);
+                return new FunctionRead(config, cut, info, null, false, null);
+            }
             catch (Exception e) when (e is IOException and not ConfigSpaceAccessException or UnauthorizedAccessException or InvalidDataException)
             {
                 return new FunctionRead(config, cut, PciFunctionInfo.Unknown, null, false, e.Message);

@@ -10,24 +10,29 @@ namespace Preconfig.ConfigCapture.Sysfs;
 
 /// <summary>
 /// The capture's fast path over the real file system: per function, config is open, one pread, close (an lseek for
-/// the size only when the kernel handed 64 or 128 bytes); resource and reset_method are open, pread, close (one
-/// failed open where absent, as reset_method is on most functions); driver is one readlink. That is what the
-/// snapshot holds and nothing more: identity (vendor, device, class, revision, subsystem) is in config space
-/// itself, so the vendor, device, class ... attributes are not read. A capture of a thousand functions is bound by
-/// these syscalls: the general path (<see cref="SysfsPciAccess"/>: a stat per attribute, a length probe, a vendor
-/// check) makes about twice as many. Paths are built in one reused buffer and files read into one reused buffer, so
-/// the only allocations per function are what the record keeps. Only reads: capture never writes config space.
-/// Results and messages are the general path's; any other file system (the tests' seams) goes through it.
+/// the size only when the kernel handed 64 or 128 bytes); driver is one readlink; resource is open, pread, close,
+/// only where it adds to the bytes (<see cref="PciAccessSource.Kept"/>). That is what the snapshot holds and nothing
+/// more: identity (vendor, device, class, revision, subsystem) is in config space itself, so the vendor, device,
+/// class ... attributes are not read. A capture of a thousand functions is bound by these syscalls: the general path
+/// (<see cref="SysfsPciAccess"/>: a stat per attribute, a length probe, a vendor check) makes about twice as many.
+/// Every path is opened relative to ROOT/devices, opened once (openat, readlinkat): the kernel walks ADDRESS/config,
+/// not the root's components again for every file. Paths are built in one reused buffer and files read into one
+/// reused buffer, so the only allocations per function are what the record keeps. Only reads: capture never writes
+/// config space. Results and messages are the general path's; any other file system (the tests' seams) goes through it.
 /// </summary>
-internal sealed class SysfsBulkReader(string root)
+internal sealed class SysfsBulkReader(string root) : IDisposable
 {
-    private const int MaxThreads = 4, MinFunctionsPerThread = 64;
+    private const int MaxThreads = 4, MinFunctionsPerThread = 64, Chunk = 16;
+
 
     /// <summary>
-    /// Every listed function, in list order. With more than one CPU and enough functions, in contiguous parts on up
-    /// to <see cref="MaxThreads"/> threads: the reads are independent, and the kernel's path walks and attribute
-    /// reads, most of a capture, run on as many CPUs (a C loop doing this capture's syscalls on two threads takes 60%
-    /// of its time on one, on an idle 2-CPU machine). Only reads: nothing is written, so the order does not matter.
+    /// Every listed function, in list order. With more than one CPU and enough functions, on up to
+    /// <see cref="MaxThreads"/> threads: the reads are independent, and the kernel's path walks and attribute reads,
+    /// most of a capture, run on as many CPUs (a C loop doing this capture's syscalls on two threads takes 60% of its
+    /// time on one, on an idle 2-CPU machine). Each thread takes the next <see cref="Chunk"/> functions until none is
+    /// left, rather than a fixed share: a thread that starts late (a virtual machine's idle CPU can take milliseconds
+    /// to wake) leaves its share to the others instead of making them wait for it (fixed halves on this 2-CPU virtual
+    /// machine: the reads took 3.9 or 7.6 ms, about as often). Only reads: nothing is written, so the order does not matter.
     /// </summary>
     public static FunctionRead[] ReadAll(string root, IReadOnlyList<PciAddress> addresses) =>
         ReadAll(root, addresses, Math.Min(Math.Min(Environment.ProcessorCount, MaxThreads), addresses.Count / MinFunctionsPerThread));
@@ -35,46 +40,75 @@ internal sealed class SysfsBulkReader(string root)
     /// <inheritdoc cref="ReadAll(string, IReadOnlyList{PciAddress})"/>
     internal static FunctionRead[] ReadAll(string root, IReadOnlyList<PciAddress> addresses, int parts)
     {
-        var results = new FunctionRead[addresses.Count];
+        var work = new Work(root, addresses, new FunctionRead[addresses.Count]);
         if (parts <= 1)
         {
-            ReadPart(root, addresses, results, 0, addresses.Count);
-            return results;
+            work.Run();
+            return work.Results;
         }
         var threads = new Thread[parts - 1];
         var failures = new Exception?[parts];
-        int size = (addresses.Count + parts - 1) / parts;
         for (int p = 1; p < parts; p++)
         {
-            int part = p, start = p * size, end = Math.Min(addresses.Count, start + size);
+            int part = p;
             threads[p - 1] = new Thread(() =>
             {
-                try { ReadPart(root, addresses, results, start, end); }
+                try { work.Run(); }
                 catch (Exception e) { failures[part] = e; }
             }, maxStackSize: 256 * 1024) { IsBackground = true, Name = "sysfs capture" };
             threads[p - 1].Start();
         }
-        try { ReadPart(root, addresses, results, 0, Math.Min(size, addresses.Count)); }
+        try { work.Run(); }
         catch (Exception e) { failures[0] = e; }
         foreach (var t in threads) t.Join();
         if (failures.FirstOrDefault(f => f is not null) is { } failure) ExceptionDispatchInfo.Throw(failure);
-        return results;
+        return work.Results;
     }
 
-    private static void ReadPart(string root, IReadOnlyList<PciAddress> addresses, FunctionRead[] results, int start, int end)
+    /// <summary>The functions to read, handed out <see cref="Chunk"/> at a time to every thread that asks.</summary>
+    private sealed class Work(string root, IReadOnlyList<PciAddress> addresses, FunctionRead[] results)
     {
-        var reader = new SysfsBulkReader(root);
-        for (int i = start; i < end; i++) results[i] = reader.Read(addresses[i]);
+        private int _next;
+        public FunctionRead[] Results => results;
+
+        public void Run()
+        {
+            using var reader = new SysfsBulkReader(root);
+            int start;
+            while ((start = Interlocked.Add(ref _next, Chunk) - Chunk) < addresses.Count)
+                for (int i = start, end = Math.Min(addresses.Count, start + Chunk); i < end; i++)
+                    results[i] = reader.Read(addresses[i]);
+        }
     }
 
     private readonly SysfsPath _path = new();
     private readonly byte[] _buffer = new byte[Header.ExtConfigSize];
+    // ROOT/devices, opened at the first read; AtCwd (whole paths) if it cannot be opened, so the errors stay per file.
+    private int _devices = int.MinValue;
+
+    public void Dispose()
+    {
+        if (_devices >= 0) SysfsFile.Close(_devices);
+        _devices = SysfsFile.AtCwd;
+    }
+
+    /// <summary>The path to open ATTRIBUTE (a whole path from <see cref="_path"/>) by, relative to <paramref name="directory"/>.</summary>
+    private ReadOnlySpan<byte> Relative(ReadOnlySpan<byte> attribute, out int directory)
+    {
+        directory = _devices >= 0 ? _devices : SysfsFile.AtCwd;
+        return _devices >= 0 ? _path.InDevices(attribute) : attribute;
+    }
 
     public FunctionRead Read(PciAddress address)
     {
         _path.At(root, address);
+        if (_devices == int.MinValue)
+        {
+            _devices = SysfsFile.OpenDirectory(_path.Devices(), out _);
+            if (_devices < 0) _devices = SysfsFile.AtCwd;
+        }
         var configPath = _path.Attribute("config"u8);
-        int fd = SysfsFile.Open(configPath, write: false, out int errno);
+        int fd = SysfsFile.Open(Relative(configPath, out int directory), write: false, out int errno, directory);
         int n = fd < 0 ? -1 : SysfsFile.PRead(fd, _buffer, 0, out errno);
         bool truncated = false;
         // The kernel hands a reader without CAP_SYS_ADMIN 64 bytes (128 for CardBus); the file's size says what the device has.
@@ -95,18 +129,18 @@ internal sealed class SysfsBulkReader(string root)
 
         string? warning = null;
         IReadOnlyList<BarResource> resources = [];
-        var resourcePath = _path.Attribute("resource"u8);
-        n = SysfsFile.ReadAttribute(resourcePath, _buffer, out errno);
-        if (n >= 0)
+        if ((PciAccessSource.Kept(config) & FunctionInfoParts.Resources) != 0)
         {
-            try { resources = SysfsPciAccess.ParseResources(_buffer.AsSpan(0, n), SysfsPath.Text(resourcePath)); }
-            catch (InvalidDataException e) { warning = e.Message; }
+            var resourcePath = _path.Attribute("resource"u8);
+            n = SysfsFile.ReadAttribute(Relative(resourcePath, out directory), _buffer, out errno, directory);
+            if (n >= 0)
+            {
+                try { resources = SysfsPciAccess.ParseResources(_buffer.AsSpan(0, n), SysfsPath.Text(resourcePath)); }
+                catch (InvalidDataException e) { warning = e.Message; }
+            }
+            else if (errno != Errno.ENOENT) warning = $"{SysfsPath.Text(resourcePath)}: {Marshal.GetPInvokeErrorMessage(errno)}";
         }
-        else if (errno != Errno.ENOENT) warning = $"{SysfsPath.Text(resourcePath)}: {Marshal.GetPInvokeErrorMessage(errno)}";
-
-        n = SysfsFile.ReadAttribute(_path.Attribute("reset_method"u8), _buffer, out _);
-        var methods = n < 0 ? [] : SysfsPciAccess.ParseResetMethods(_buffer.AsSpan(0, n));
-        string? driver = SysfsFile.LinkName(_path.Attribute("driver"u8));
-        return new FunctionRead(config, truncated, new PciFunctionInfo(driver, methods, resources), null, false, warning);
+        string? driver = SysfsFile.LinkName(Relative(_path.Attribute("driver"u8), out directory), directory);
+        return new FunctionRead(config, truncated, new PciFunctionInfo(driver, [], resources), null, false, warning);
     }
 }

@@ -14,14 +14,21 @@ namespace Preconfig.ConfigSpace.Sysfs;
 /// </summary>
 internal static unsafe partial class SysfsFile
 {
-    private const int O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0x80000, SEEK_END = 2;
+    private const int O_RDONLY = 0, O_RDWR = 2, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000, SEEK_END = 2;
 
-    /// <summary>Opens <paramref name="path"/>; the fd, or -1 with <paramref name="errno"/>.</summary>
-    public static int Open(ReadOnlySpan<byte> path, bool write, out int errno)
+    /// <summary>AT_FDCWD: a path relative to an fd of this value is taken as open(2) takes it.</summary>
+    public const int AtCwd = -100;
+
+    /// <summary>
+    /// Opens <paramref name="path"/>, relative to the directory <paramref name="directory"/> when given (openat(2)): a
+    /// path inside it walks only its own components, where the whole path walks every one of the root's again.
+    /// The fd, or -1 with <paramref name="errno"/>.
+    /// </summary>
+    public static int Open(ReadOnlySpan<byte> path, bool write, out int errno, int directory = AtCwd)
     {
         fixed (byte* p = path)
         {
-            int fd = open(p, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+            int fd = openat(directory, p, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
             errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
             return fd;
         }
@@ -67,6 +74,31 @@ internal static unsafe partial class SysfsFile
 
     public static void Close(int fd) => close(fd);
 
+    /// <summary>
+    /// One getdents64(2) of the open directory <paramref name="fd"/> into <paramref name="buffer"/>: the bytes of
+    /// entries read (0 at the end), or -1 with <paramref name="errno"/>. <see cref="DirectoryEntries"/> walks them.
+    /// </summary>
+    public static int ReadEntries(int fd, Span<byte> buffer, out int errno)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n = getdents64(fd, p, buffer.Length);
+            errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return (int)n;
+        }
+    }
+
+    /// <summary>Opens a directory to open paths inside it (<see cref="Open"/>) or list it (<see cref="ReadEntries"/>); the fd, or -1 with <paramref name="errno"/>.</summary>
+    public static int OpenDirectory(ReadOnlySpan<byte> path, out int errno)
+    {
+        fixed (byte* p = path)
+        {
+            int fd = openat(AtCwd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return fd;
+        }
+    }
+
     /// <summary>Whether <paramref name="path"/> exists (one access(2) with F_OK; a path ending in '/' must be a directory).</summary>
     public static bool Exists(ReadOnlySpan<byte> path)
     {
@@ -80,9 +112,9 @@ internal static unsafe partial class SysfsFile
     /// the whole attribute: sysfs hands a binary attribute (config, at most 4096 bytes) up to the size asked and a
     /// text attribute (at most a page) whole; a regular file in a test tree reads whole into a buffer that size.
     /// </summary>
-    public static int ReadAttribute(ReadOnlySpan<byte> path, Span<byte> buffer, out int errno)
+    public static int ReadAttribute(ReadOnlySpan<byte> path, Span<byte> buffer, out int errno, int directory = AtCwd)
     {
-        int fd = Open(path, write: false, out errno);
+        int fd = Open(path, write: false, out errno, directory);
         if (fd < 0) return -1;
         int n = PRead(fd, buffer, 0, out errno);
         close(fd);
@@ -91,12 +123,12 @@ internal static unsafe partial class SysfsFile
 
     /// <summary>The last part of a link's target (<c>driver</c> -> "nvme"), or null when there is no link.</summary>
     [SkipLocalsInit]
-    public static string? LinkName(ReadOnlySpan<byte> path)
+    public static string? LinkName(ReadOnlySpan<byte> path, int directory = AtCwd)
     {
         Span<byte> target = stackalloc byte[512];
-        nint n = ReadLink(path, target);
+        nint n = ReadLink(directory, path, target);
         // A target that fills the buffer may have been cut: again with room for any path.
-        if (n == target.Length) n = ReadLink(path, target = new byte[PathMax]);
+        if (n == target.Length) n = ReadLink(directory, path, target = new byte[PathMax]);
         if (n <= 0) return null;
         var text = target[..(int)n].TrimEnd((byte)'/');
         return Encoding.UTF8.GetString(text[(text.LastIndexOf((byte)'/') + 1)..]);
@@ -104,11 +136,11 @@ internal static unsafe partial class SysfsFile
 
     private const int PathMax = 4096;
 
-    private static nint ReadLink(ReadOnlySpan<byte> path, Span<byte> target)
+    private static nint ReadLink(int directory, ReadOnlySpan<byte> path, Span<byte> target)
     {
         fixed (byte* p = path)
         fixed (byte* t = target)
-            return readlink(p, t, target.Length);
+            return readlinkat(directory, p, t, target.Length);
     }
 
     /// <summary>An IOException as .NET raises it for a failed syscall (HResult = errno; EACCES/EPERM as
@@ -119,8 +151,8 @@ internal static unsafe partial class SysfsFile
         return errno is Errno.EACCES or Errno.EPERM ? new UnauthorizedAccessException(io.Message, io) : io;
     }
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static partial int open(byte* path, int flags);
+    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
+    private static partial int openat(int directory, byte* path, int flags);
 
     [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
     private static partial nint pread(int fd, byte* buffer, nint count, long offset);
@@ -131,14 +163,45 @@ internal static unsafe partial class SysfsFile
     [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
     private static partial long lseek(int fd, long offset, int whence);
 
-    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true)]
-    private static partial nint readlink(byte* path, byte* buffer, nint size);
+    [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
+    private static partial nint readlinkat(int directory, byte* path, byte* buffer, nint size);
+
+    [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+    private static partial nint getdents64(int fd, byte* buffer, nint size);
 
     [LibraryImport("libc", EntryPoint = "access")]
     private static partial int access(byte* path, int mode);
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int close(int fd);
+}
+
+/// <summary>
+/// The names in what one <see cref="SysfsFile.ReadEntries"/> read (struct linux_dirent64: d_ino 8 bytes, d_off 8,
+/// d_reclen 2, d_type 1, then the NUL-terminated name), "." and ".." included: a listing with no string and no stat
+/// per entry.
+/// </summary>
+internal ref struct DirectoryEntries(ReadOnlySpan<byte> entries)
+{
+    private const int RecordLength = 16, Name = 19;
+    private readonly ReadOnlySpan<byte> _entries = entries;
+    private int _next;
+
+    public ReadOnlySpan<byte> Current { get; private set; }
+
+    public readonly DirectoryEntries GetEnumerator() => this;
+
+    public bool MoveNext()
+    {
+        if (_next + Name >= _entries.Length) return false;
+        int length = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(_entries[(_next + RecordLength)..]);
+        if (length <= Name || _next + length > _entries.Length) return false; // not a record the kernel writes
+        var name = _entries.Slice(_next + Name, length - Name);
+        int end = name.IndexOf((byte)0);
+        Current = end < 0 ? name : name[..end];
+        _next += length;
+        return true;
+    }
 }
 
 /// <summary>
@@ -195,6 +258,17 @@ internal sealed class SysfsPath
         int n = _dir + Append(name, _dir);
         _buffer[n] = 0;
         return _buffer.AsSpan(0, n + 1);
+    }
+
+    /// <summary>The <see cref="Attribute"/> path from ADDRESS on (inside ROOT/devices, after <see cref="At(string, PciAddress)"/>), for an open relative to that directory.</summary>
+    public ReadOnlySpan<byte> InDevices(ReadOnlySpan<byte> attribute) => attribute[_devices..];
+
+    /// <summary>ROOT/devices and its NUL, after <see cref="At(string, PciAddress)"/>.</summary>
+    public ReadOnlySpan<byte> Devices()
+    {
+        var copy = new byte[_devices + 1];
+        _buffer.AsSpan(0, _devices).CopyTo(copy);
+        return copy;
     }
 
     /// <summary>One path, NUL-terminated, for a single open.</summary>

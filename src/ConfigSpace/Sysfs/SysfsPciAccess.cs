@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Abstractions;
-using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -37,27 +36,53 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     public IReadOnlyList<PciAddress> EnumerateFunctions()
     {
         string devices = _fs.Path.Combine(Root, "devices");
-        if (!_fs.Directory.Exists(devices))
-            throw new DirectoryNotFoundException($"{devices}: no such directory (is {Root} a sysfs PCI root?)");
-        var list = new List<PciAddress>();
         // Entries are symlinks to directories on a real sysfs, plain directories in a tree we wrote.
-        if (_fs is FileSystem)
+        var list = _fs is FileSystem ? ListDirect(devices) : null;
+        if (list is null)
         {
-            // The names alone: no full path string per entry.
-            var names = new FileSystemEnumerable<PciAddress?>(devices,
-                (ref FileSystemEntry e) => PciAddress.TryParse(e.FileName, out var a) ? a : null,
-                new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false });
-            foreach (var address in names)
-                if (address is { } a) list.Add(a);
-        }
-        else
-        {
+            if (!_fs.Directory.Exists(devices)) throw NoDevices(devices);
+            list = [];
             foreach (string entry in _fs.Directory.EnumerateFileSystemEntries(devices))
                 if (PciAddress.TryParse(_fs.Path.GetFileName(entry), out var address))
                     list.Add(address);
         }
         list.Sort();
         return list;
+    }
+
+    private DirectoryNotFoundException NoDevices(string devices) => new($"{devices}: no such directory (is {Root} a sysfs PCI root?)");
+
+    /// <summary>
+    /// The names of ROOT/devices on the real file system, straight from getdents64: no stat, no string per entry
+    /// (a listing through FileSystemEnumerable cost a capture of 870 functions half a millisecond).
+    /// </summary>
+    [SkipLocalsInit]
+    private List<PciAddress> ListDirect(string devices)
+    {
+        int fd = SysfsFile.OpenDirectory(SysfsPath.Terminated(devices), out int errno);
+        if (fd < 0)
+            throw errno is Errno.ENOENT or Errno.ENOTDIR ? NoDevices(devices) : SysfsFile.Exception(errno, devices);
+        try
+        {
+            var list = new List<PciAddress>();
+            var buffer = new byte[32 * 1024];
+            Span<char> text = stackalloc char[64];
+            int n;
+            while ((n = SysfsFile.ReadEntries(fd, buffer, out errno)) > 0)
+                foreach (var name in new DirectoryEntries(buffer.AsSpan(0, n)))
+                {
+                    // A function's name is ASCII ("0000:00:1c.0"): widened in place, no string made.
+                    if (name.Length > text.Length) continue;
+                    for (int i = 0; i < name.Length; i++) text[i] = (char)name[i];
+                    if (PciAddress.TryParse(text[..name.Length], out var address)) list.Add(address);
+                }
+            if (n < 0) throw SysfsFile.Exception(errno, devices);
+            return list;
+        }
+        finally
+        {
+            SysfsFile.Close(fd);
+        }
     }
 
     /// <summary>The function's config space, opened once and shared (reopened after it was found removed).</summary>

@@ -17,6 +17,30 @@ public static class SysfsResources
     /// <summary>Lines of a type 0 function (PCI_BRIDGE_RESOURCES with CONFIG_PCI_IOV) and of a bridge (DEVICE_COUNT_RESOURCE).</summary>
     public const int EndpointLines = 13, BridgeLines = 17;
 
+    /// <summary>
+    /// Whether any BAR or the expansion ROM register of the header reads non-zero: only then can the function's
+    /// <c>resource</c> tell what config space does not (a size, the kernel's flags). An unimplemented BAR is hardwired
+    /// to zero; an implemented one reads its type bits even unassigned (I/O: bit 0; 64-bit or prefetchable memory),
+    /// so only a 32-bit non-prefetchable memory BAR left at 0 passes for unimplemented. A bridge's windows are its
+    /// base and limit registers, in config space already. An unknown header type: true (nothing to judge by).
+    /// </summary>
+    public static bool HasBarOrRom(ReadOnlySpan<byte> cfg)
+    {
+        if (cfg.Length <= Header.HeaderType) return true;
+        var kind = ConfigBytes.HeaderKind(cfg);
+        (int bars, int rom) = kind switch
+        {
+            HeaderType.Normal => (Type0.BarCount, Type0.RomAddress),
+            HeaderType.Bridge => (Type1.BarCount, Type1.RomAddress),
+            HeaderType.CardBus => (1, -1),
+            _ => (-1, -1),
+        };
+        if (bars < 0) return true;
+        for (int i = 0; i < bars; i++)
+            if (Type0.BaseAddress0 + 4 * i + 4 <= cfg.Length && ConfigBytes.U32(cfg, Type0.BaseAddress0 + 4 * i) != 0) return true;
+        return rom > 0 && rom + 4 <= cfg.Length && ConfigBytes.U32(cfg, rom) != 0;
+    }
+
     public static IReadOnlyList<BarResource> FromConfig(ReadOnlySpan<byte> cfg, IReadOnlyList<BarModel> bars)
     {
         var kind = ConfigBytes.HeaderKind(cfg);

@@ -62,7 +62,7 @@ public static class HandoffBlob
 
     public static byte[] Write(Snapshot snapshot, BlobWriteOptions? options = null)
     {
-        var body = new ArrayBufferWriter<byte>(4096 + snapshot.Devices.Count * 512);
+        using var body = new PooledBufferWriter(4096 + snapshot.Devices.Count * 512);
         SnapshotBody.Encode(snapshot, body);
         return Frame(body.WrittenSpan, options ?? new BlobWriteOptions());
     }
@@ -107,9 +107,10 @@ public static class HandoffBlob
             var dest = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(raw.Length));
             try
             {
-                // Quality 5, 4 MiB window: on the version 2 body 2-3% smaller than quality 4 and 3, for about 0.5 ms
-                // more per 1,000 functions; 6 saves 0.1% more (bench/README.md, HANDOFF_DETAIL=1).
-                if (!BrotliEncoder.TryCompress(raw, dest, out int written, quality: 5, window: 22))
+                // Quality 3, 4 MiB window. On the version 2 body of 870 functions quality 5 is 4% smaller (15.0 vs 15.7
+                // KB) but takes 2.0 ms against 0.85 in a fresh process (its hash tables are bigger: more to allocate and
+                // fault in), an eighth of a whole capture; 2 is 1% larger for no time saved, 1 5% larger (bench/README.md).
+                if (!BrotliEncoder.TryCompress(raw, dest, out int written, quality: 3, window: 22))
                     throw new InvalidOperationException("Brotli compression failed");
                 return dest[..written];
             }

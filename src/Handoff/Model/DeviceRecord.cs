@@ -29,13 +29,15 @@ public sealed class DeviceRecord
     /// <summary>The captured bytes: 64, 256 or 4096 of them.</summary>
     public required byte[] Config { get; init; }
 
-    /// <summary>BARs, ROM and windows from sysfs <c>resource</c>, when the source had them.</summary>
+    /// <summary>BARs, ROM and windows from sysfs <c>resource</c>, when the source had them (a live capture reads
+    /// them for a function with a BAR or ROM register set: PciAccessSource.Kept).</summary>
     public IReadOnlyList<BarResource> Resources { get; init; } = [];
 
     /// <summary>The driver bound at capture time, if any.</summary>
     public string? Driver { get; init; }
 
-    /// <summary>sysfs <c>reset_method</c> at capture time ("flr", "pm", "bus" ...), when known.</summary>
+    /// <summary>sysfs <c>reset_method</c> ("flr", "pm", "bus" ...), when known: blobs of earlier versions have it; a
+    /// live capture no longer reads it (preinit resets by the capture kernel's own).</summary>
     public IReadOnlyList<string> ResetMethods { get; init; } = [];
 
     /// <summary>Where the bytes came from, range by range (one entry for a single-source capture).</summary>

@@ -23,12 +23,13 @@ public sealed class SysfsSourceTests : IDisposable
     }
 
     [Fact]
-    public void Captures_every_function_with_its_bytes_driver_reset_methods_and_resources()
+    public void Captures_every_function_with_its_bytes_driver_and_resources_and_not_the_reset_methods()
     {
         var functions = AddRealMachine();
         Assert.Contains(functions, f => f.Config.Length == 4096);
         Assert.Contains(functions, f => ConfigBytes.HeaderKind(f.Config) == Preconfig.ConfigSpace.Registers.HeaderType.Bridge);
-        var nic = functions[^1].Address;
+        // resource is read where a BAR or the ROM is set (PciAccessSource.Kept).
+        var nic = functions.Last(f => SysfsResources.HasBarOrRom(f.Config)).Address;
         string drivers = Path.Combine(_tree.Root, "drivers", "e1000e");
         Directory.CreateDirectory(drivers);
         // A relative link, as sysfs has them.
@@ -54,8 +55,30 @@ public sealed class SysfsSourceTests : IDisposable
         }
         var n = capture.Devices.Single(d => d.Address == nic);
         Assert.Equal("e1000e", n.Driver);
-        Assert.Equal(["flr", "bus"], n.ResetMethods);
+        // Preinit resets by the capture kernel's reset_method: the production kernel's is not read.
+        Assert.Empty(n.ResetMethods);
         Assert.Equal(new BarResource(0, 0xfbd00000, 0xfbd1ffff, 0x40200), n.Resources[0]);
+    }
+
+    [Fact]
+    public void Resource_is_read_only_where_a_BAR_or_the_ROM_register_is_set()
+    {
+        var functions = AddRealMachine();
+        var bare = functions.First(f => !SysfsResources.HasBarOrRom(f.Config));
+        var barred = functions.First(f => SysfsResources.HasBarOrRom(f.Config));
+        const string Line = "0x0000000000001000 0x0000000000001fff 0x0000000000040200\n";
+        _tree.WriteAttribute(bare.Address, "resource", Line);
+        _tree.WriteAttribute(barred.Address, "resource", Line);
+
+        // The fast path (the real file system) and the general one agree.
+        var fast = new SysfsSource(_tree.FileSystem, _tree.Root).Capture();
+        using var access = new SeamAccess(_tree);
+        var general = new PciAccessSource(access, "sysfs").Capture();
+        foreach (var capture in new[] { fast, general })
+        {
+            Assert.Empty(capture.Devices.Single(d => d.Address == bare.Address).Resources);
+            Assert.Equal([new BarResource(0, 0x1000, 0x1fff, 0x40200)], capture.Devices.Single(d => d.Address == barred.Address).Resources);
+        }
     }
 
     [Fact]
@@ -109,11 +132,11 @@ public sealed class SysfsSourceTests : IDisposable
     public void A_malformed_resource_file_keeps_the_bytes_and_says_so()
     {
         var functions = AddRealMachine();
-        var a = functions[0].Address;
+        var (a, config) = functions.First(f => SysfsResources.HasBarOrRom(f.Config));
         _tree.WriteAttribute(a, "resource", "garbage\n");
         var capture = new SysfsSource(_tree.FileSystem, _tree.Root).Capture();
         Assert.Equal(functions.Count, capture.Devices.Count);
-        Assert.Equal(functions[0].Config, capture.Devices.Single(d => d.Address == a).Config);
+        Assert.Equal(config, capture.Devices.Single(d => d.Address == a).Config);
         Assert.Contains("captured without them", Assert.Single(capture.Warnings));
     }
 

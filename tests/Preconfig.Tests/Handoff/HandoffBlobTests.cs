@@ -1,3 +1,4 @@
+using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Model;
 
@@ -21,6 +22,27 @@ public class HandoffBlobTests
         Assert.Equal(42ul, read.Info.Sequence);
         Assert.Equal(flagged, read.Info.Compression);
         Assert.False(read.Info.Signed);
+        HandoffTestData.AssertSame(s, read.Snapshot);
+    }
+
+    [Fact]
+    public void A_body_larger_than_its_first_buffer_round_trips()
+    {
+        // Dense 4 KiB configs (no zero dword to leave out) outgrow the 512 bytes a function the body buffer starts with.
+        var random = new Random(15);
+        var s = new Snapshot
+        {
+            CapturedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_763_700_000_123),
+            HostName = "dense", KernelRelease = "6.12.38+deb13-amd64", BootId = "b", ToolVersion = "0.1.0", Sources = ["test"],
+            Devices = Enumerable.Range(0, 8).Select(i =>
+            {
+                var config = new byte[4096];
+                random.NextBytes(config);
+                return new DeviceRecord { Address = new PciAddress(0, 1, (byte)i, 0), Config = config };
+            }).ToList(),
+        };
+        var read = HandoffBlob.Read(HandoffBlob.Write(s, new BlobWriteOptions { Compression = BlobCompression.None }));
+        Assert.True(read.Info.BodyLength > 4096 + 8 * 512);
         HandoffTestData.AssertSame(s, read.Snapshot);
     }
 

@@ -85,7 +85,12 @@ public class SourcesTests
         Assert.Equal("pcieport", s.Devices[0].Driver);
         Assert.Equal(Pristineness.DriverBound, s.Devices[0].Pristineness);
         Assert.Equal(Pristineness.Undriven, s.Devices[1].Pristineness);
-        Assert.Contains(s.Devices, d => d.ResetMethods.Count > 0);
+        // What a capture keeps (PciAccessSource.Kept): the machine offers reset methods, the snapshot holds none;
+        // resources where a BAR or the ROM is set, and only there.
+        Assert.Contains(machine.Functions, f => f.ResetMethods.Count > 0);
+        Assert.All(s.Devices, d => Assert.Empty(d.ResetMethods));
+        Assert.Contains(s.Devices, d => d.Resources.Count > 0);
+        Assert.All(s.Devices, d => Assert.Equal(Preconfig.ConfigSpace.Sysfs.SysfsResources.HasBarOrRom(d.Config), d.Resources.Count > 0));
         foreach (var d in s.Devices) Assert.Equal(machine[d.Address].Space.Snapshot(), d.Config);
     }
 

@@ -38,9 +38,16 @@ public sealed class SysfsDirectPathTests : IDisposable
         public IRandomAccess RandomAccess => _fs.RandomAccess;
     }
 
+    /// <summary>A config whose BARs hold <paramref name="bars"/> (BaseAddress0 on): a capture reads resource only then.</summary>
+    private static byte[] WithBars(byte[] config, params uint[] bars)
+    {
+        for (int i = 0; i < bars.Length; i++) BitConverter.TryWriteBytes(config.AsSpan(0x10 + 4 * i), bars[i]);
+        return config;
+    }
+
     private void AddDescribedDevices()
     {
-        string nic = _tree.AddDevice(Nic, SysfsTree.Config(4096));
+        string nic = _tree.AddDevice(Nic, WithBars(SysfsTree.Config(4096), 0xfbd00000, 0, 0, 0xe001));
         Directory.CreateDirectory(Path.Combine(_tree.Root, "drivers", "e1000e"));
         File.CreateSymbolicLink(Path.Combine(nic, "driver"), "../../drivers/e1000e/");
         _tree.WriteAttribute(Nic, "reset_method", "flr  bus\n");
@@ -49,10 +56,50 @@ public sealed class SysfsDirectPathTests : IDisposable
             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n\n" +
             "  0X000000000000E000   0x00e07f 0x0000000000040101\t\n" +
             "0x0000000000000000000000000000000000000001 0x0 0xffffffffffffffff");
-        _tree.AddDevice(Vga, SysfsTree.Config(256));
+        _tree.AddDevice(Vga, WithBars(SysfsTree.Config(256), 0xe000000c, 0));
         _tree.WriteAttribute(Vga, "boot_vga", "1\n");
         _tree.WriteAttribute(Vga, "resource", "0x00000000e0000000 0x00000000efffffff 0x000000000014220c\n");
-        _tree.AddDevice(Bare, SysfsTree.Config(256));
+        _tree.AddDevice(Bare, WithBars(SysfsTree.Config(256), 0xfed01000));
+    }
+
+    [Fact]
+    public void Listing_gives_the_same_functions_in_order_on_both_paths_over_several_reads_of_the_directory()
+    {
+        // 2,100 entries: more than one 32 KiB getdents64 read, in the directory's own (not sorted) order.
+        var expected = new List<PciAddress>();
+        for (int domain = 6; domain >= 0; domain--)
+            for (int bus = 0; bus < 30; bus++)
+                for (int f = 0; f < 10; f++)
+                {
+                    var a = new PciAddress(domain * 0x1000 + 7, (byte)(bus * 8), (byte)(f * 3), (byte)(f % 8));
+                    Directory.CreateDirectory(_tree.DeviceDir(a));
+                    expected.Add(a);
+                }
+        expected.Sort();
+        string devices = Path.Combine(_tree.Root, "devices");
+        foreach (string odd in new[] { "not-a-device", "0000:00:1f.3x", "0000:00:20.0", "0000:00:1f.8", new string('0', 70) + ":00:00.0" })
+            Directory.CreateDirectory(Path.Combine(devices, odd));
+        File.WriteAllText(Path.Combine(devices, "0000:00:1e.0"), ""); // a file named like a function is listed, as lspci would
+        expected.Add(PciAddress.Parse("0000:00:1e.0"));
+        expected.Sort();
+
+        using var direct = new SysfsPciAccess(_tree.FileSystem, _tree.Root, writable: false);
+        using var general = new SysfsPciAccess(new GeneralFileSystem(), _tree.Root, writable: false);
+        Assert.Equal(expected, direct.EnumerateFunctions());
+        Assert.Equal(expected, general.EnumerateFunctions());
+    }
+
+    [Fact]
+    public void Listing_a_root_without_devices_fails_the_same_on_both_paths()
+    {
+        string root = Path.Combine(_tree.Root, "empty");
+        Directory.CreateDirectory(root);
+        using var direct = new SysfsPciAccess(_tree.FileSystem, root, writable: false);
+        using var general = new SysfsPciAccess(new GeneralFileSystem(), root, writable: false);
+        var d = Assert.Throws<DirectoryNotFoundException>(() => direct.EnumerateFunctions());
+        var g = Assert.Throws<DirectoryNotFoundException>(() => general.EnumerateFunctions());
+        Assert.Equal(g.Message, d.Message);
+        Assert.Contains("is " + root + " a sysfs PCI root?", d.Message);
     }
 
     [Fact]
@@ -156,7 +203,9 @@ public sealed class SysfsDirectPathTests : IDisposable
         var functions = RealDump("pciutils-tests/tree-asus-p6t6").Functions;
         for (int domain = 0; domain < 3; domain++)
             foreach (var f in functions) _tree.AddDevice(InDomain(f.Address, domain), f.Config);
-        _tree.WriteAttribute(functions[2].Address, "resource", "0x1000 0x1fff 0x100\n");
+        int withBar = functions.ToList().FindIndex(f => SysfsResources.HasBarOrRom(f.Config));
+        _tree.WriteAttribute(InDomain(functions[withBar].Address, 2), "resource", "0x1000 0x1fff 0x100\n");
+        // Not read: a capture keeps no reset methods (PciAccessSource.Kept).
         _tree.WriteAttribute(InDomain(functions[5].Address, 2), "reset_method", "flr\n");
         using var access = new SysfsPciAccess(_tree.FileSystem, _tree.Root, writable: false);
         var addresses = access.EnumerateFunctions();
@@ -175,7 +224,8 @@ public sealed class SysfsDirectPathTests : IDisposable
             }
         }
         Assert.Equal(functions[0].Config, one[0].Config);
-        Assert.Equal(["flr"], one[2 * functions.Count + 5].Info.ResetMethods);
+        Assert.Equal([new BarResource(0, 0x1000, 0x1fff, 0x100)], one[2 * functions.Count + withBar].Info.Resources);
+        Assert.All(one, r => Assert.Empty(r.Info.ResetMethods));
     }
 
     private static PciAddress InDomain(PciAddress a, int domain) => new(domain, a.Bus, a.Device, a.Function);
