@@ -94,18 +94,19 @@ internal static class HandoffTestData
         Assert.Equal(expected.ToolVersion, actual.ToolVersion);
         Assert.Equal(expected.Sources, actual.Sources);
         Assert.Equal(expected.Devices.Count, actual.Devices.Count);
-        for (int i = 0; i < expected.Devices.Count; i++)
-        {
-            var e = expected.Devices[i];
-            var a = actual.Devices[i];
-            Assert.Equal(e.Address, a.Address);
-            Assert.Equal(e.Config, a.Config);
-            Assert.Equal(e.Driver, a.Driver);
-            Assert.Equal(e.ResetMethods, a.ResetMethods);
-            Assert.Equal(e.Resources, a.Resources);
-            Assert.Equal(e.Origins, a.Origins);
-            Assert.Equal(e.Truncated, a.Truncated);
-        }
+        for (int i = 0; i < expected.Devices.Count; i++) AssertSame(expected.Devices[i], actual.Devices[i]);
+    }
+
+    /// <summary>Every field of the record equal.</summary>
+    public static void AssertSame(DeviceRecord expected, DeviceRecord actual)
+    {
+        Assert.Equal(expected.Address, actual.Address);
+        Assert.Equal(expected.Config, actual.Config);
+        Assert.Equal(expected.Driver, actual.Driver);
+        Assert.Equal(expected.ResetMethods, actual.ResetMethods);
+        Assert.Equal(expected.Resources, actual.Resources);
+        Assert.Equal(expected.Origins, actual.Origins);
+        Assert.Equal(expected.Truncated, actual.Truncated);
     }
 
     public static string TempDir()

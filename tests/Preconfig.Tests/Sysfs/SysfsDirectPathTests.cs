@@ -184,17 +184,7 @@ public sealed class SysfsDirectPathTests : IDisposable
         Assert.Equal(general.Warnings, fast.Warnings);
         Assert.Single(fast.Warnings);
         Assert.Equal(general.Devices.Count, fast.Devices.Count);
-        for (int i = 0; i < fast.Devices.Count; i++)
-        {
-            var (f, g) = (fast.Devices[i], general.Devices[i]);
-            Assert.Equal(g.Address, f.Address);
-            Assert.Equal(g.Config, f.Config);
-            Assert.Equal(g.Driver, f.Driver);
-            Assert.Equal(g.ResetMethods, f.ResetMethods);
-            Assert.Equal(g.Resources, f.Resources);
-            Assert.Equal(g.Truncated, f.Truncated);
-            Assert.Equal(g.Origins, f.Origins);
-        }
+        for (int i = 0; i < fast.Devices.Count; i++) Preconfig.Tests.Handoff.HandoffTestData.AssertSame(general.Devices[i], fast.Devices[i]);
     }
 
     [Fact]
