@@ -95,7 +95,7 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
             var space = Access.Open(address);
             var config = space.ReadAll();
             bool cut = space is SysfsConfigSpace { Truncated: true };
-            // Driver, reset methods, resources: when they cannot be read the bytes are still good, so only warn.
+            // Driver and resources: when they cannot be read the bytes are still good, so only warn.
             var kept = Kept(config);
             try
             {

@@ -24,7 +24,6 @@ internal sealed class SysfsBulkReader(string root) : IDisposable
 {
     private const int MaxThreads = 4, MinFunctionsPerThread = 64, Chunk = 16;
 
-
     /// <summary>
     /// Every listed function, in list order. With more than one CPU and enough functions, on up to
     /// <see cref="MaxThreads"/> threads: the reads are independent, and the kernel's path walks and attribute reads,

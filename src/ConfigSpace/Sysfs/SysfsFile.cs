@@ -24,11 +24,14 @@ internal static unsafe partial class SysfsFile
     /// path inside it walks only its own components, where the whole path walks every one of the root's again.
     /// The fd, or -1 with <paramref name="errno"/>.
     /// </summary>
-    public static int Open(ReadOnlySpan<byte> path, bool write, out int errno, int directory = AtCwd)
+    public static int Open(ReadOnlySpan<byte> path, bool write, out int errno, int directory = AtCwd) =>
+        OpenAt(directory, path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC, out errno);
+
+    private static int OpenAt(int directory, ReadOnlySpan<byte> path, int flags, out int errno)
     {
         fixed (byte* p = path)
         {
-            int fd = openat(directory, p, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+            int fd = openat(directory, p, flags);
             errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
             return fd;
         }
@@ -89,15 +92,8 @@ internal static unsafe partial class SysfsFile
     }
 
     /// <summary>Opens a directory to open paths inside it (<see cref="Open"/>) or list it (<see cref="ReadEntries"/>); the fd, or -1 with <paramref name="errno"/>.</summary>
-    public static int OpenDirectory(ReadOnlySpan<byte> path, out int errno)
-    {
-        fixed (byte* p = path)
-        {
-            int fd = openat(AtCwd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
-            return fd;
-        }
-    }
+    public static int OpenDirectory(ReadOnlySpan<byte> path, out int errno) =>
+        OpenAt(AtCwd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, out errno);
 
     /// <summary>Whether <paramref name="path"/> exists (one access(2) with F_OK; a path ending in '/' must be a directory).</summary>
     public static bool Exists(ReadOnlySpan<byte> path)

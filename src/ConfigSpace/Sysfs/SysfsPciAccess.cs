@@ -53,8 +53,8 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     private DirectoryNotFoundException NoDevices(string devices) => new($"{devices}: no such directory (is {Root} a sysfs PCI root?)");
 
     /// <summary>
-    /// The names of ROOT/devices on the real file system, straight from getdents64: no stat, no string per entry
-    /// (a listing through FileSystemEnumerable cost a capture of 870 functions half a millisecond).
+    /// The names of ROOT/devices on the real file system, straight from getdents64: no stat and no string per entry,
+    /// where FileSystemEnumerable made one (with the address parse, 2.0 M -> 1.5 M instructions for 870 functions).
     /// </summary>
     [SkipLocalsInit]
     private List<PciAddress> ListDirect(string devices)
