@@ -14,8 +14,6 @@ internal readonly record struct Reg(int Offset, int Width, Capability? Cap = nul
     /// <summary>The register <paramref name="relative"/> bytes into <paramref name="cap"/>.</summary>
     public static Reg In(Capability cap, int relative, int width) => new(cap.Offset + relative, width, cap);
 
-    public Reg Plus(int bytes) => this with { Offset = Offset + bytes };
-
     /// <summary>The name setpci takes on a function with this header type (<c>COMMAND</c>, <c>CAP_EXP+8.w</c>, <c>3c.b</c>).</summary>
     public string SetpciName(HeaderType type) => Cap is { } cap
         ? SetpciNames.Capability(cap, Offset - cap.Offset, Width, type)

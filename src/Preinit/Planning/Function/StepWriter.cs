@@ -3,14 +3,12 @@ namespace Preconfig.Preinit.Planning.Function;
 /// <summary>
 /// Makes one phase's steps on one function: each step is compared with what the register will hold at that point
 /// (the projection) and left out when it already holds the wanted bits, so the dry-run lists exactly what the apply
-/// writes; a step made is applied to the projection. The steps go to <see cref="Owner"/>'s lists: the function itself,
+/// writes; a step made is applied to the projection. The steps go to the owner's lists: the function itself,
 /// or the downstream component for a link partner's side of an L1 PM substates restore.
 /// </summary>
 internal readonly struct StepWriter(FunctionPlan function, StepPhase phase, FunctionPlan owner)
 {
     public FunctionPlan Function => function;
-    public StepPhase Phase => phase;
-    public FunctionPlan Owner => owner;
 
     /// <summary>The captured value through <paramref name="mask"/>; nothing (noted) when the capture does not hold it.</summary>
     public void Restore(Reg reg, uint mask, string description, uint rw1c = 0, bool force = false, TimeSpan settle = default)
