@@ -36,6 +36,7 @@ public sealed record LeftAloneBits(int Offset, int Length, uint Mask, string Reg
 /// The one list of what preinit does not restore, and why (docs/preinit.md "What is not restored" quotes it). The
 /// planner takes its masks from the constants here, so what it writes and what this list says cannot drift apart; the
 /// crash tests check every other bit against firmware's value (tests/Preconfig.Tests/Preinit/PolicyExceptions.cs).
+/// Which capabilities are restored at all is <see cref="RestoreOrder"/>'s list.
 /// </summary>
 public static class LeftAlone
 {
@@ -58,15 +59,6 @@ public static class LeftAlone
     public const uint PmControlData = 0x7e00;
     /// <summary>L1 PM Substates Control 1 L1.2 enables (PCI-PM and ASPM L1.2): written last, after the thresholds.</summary>
     public const uint L1ssL12Enables = 0x5;
-
-    /// <summary>Standard capabilities whose registers preinit restores (some only by policy); every other one is left alone.</summary>
-    public static bool Restores(CapabilityId id) =>
-        id is CapabilityId.PowerManagement or CapabilityId.Msi or CapabilityId.MsiX or CapabilityId.Express;
-
-    /// <summary>Extended capabilities whose registers preinit restores (some only by policy).</summary>
-    public static bool Restores(ExtendedCapabilityId id) =>
-        id is ExtendedCapabilityId.Aer or ExtendedCapabilityId.Ltr or ExtendedCapabilityId.L1PmSubstates or ExtendedCapabilityId.Dpc
-            or ExtendedCapabilityId.Ptm or ExtendedCapabilityId.Acs or ExtendedCapabilityId.Ari;
 
     // The reasons, quoted word for word by docs/preinit.md's table.
     public const string WhyBusMaster = "a driver enables DMA when it probes";
@@ -95,135 +87,102 @@ public static class LeftAlone
 
     /// <summary>Everything preinit leaves alone (or sets to another value than captured) in this function under this
     /// policy, from its config bytes (a capture or the present function: the layout is the same). Write-1-to-clear
-    /// bits not named here are status preinit never writes as 1 either: they stay as found.</summary>
+    /// bits not named here are status preinit never writes as 1 either: they stay as found. The header's are listed
+    /// here; a restored capability's by its entry in <see cref="RestoreOrder"/>; any other capability whole.</summary>
     public static IReadOnlyList<LeftAloneBits> For(ReadOnlySpan<byte> cfg, ReplayPolicy policy)
     {
-        var list = new List<LeftAloneBits>();
-        int size = cfg.Length;
-        void Add(int offset, int length, uint mask, string register, After after, string why, string? unless = null)
+        var walk = CapabilityWalker.Walk(cfg);
+        var list = new LeftAloneList(cfg.Length, policy, walk);
+        AddHeader(list, cfg, policy);
+        foreach (var cap in walk.Capabilities)
         {
-            if (length > 0 && offset + Math.Min(length, 4) <= size) list.Add(new LeftAloneBits(offset, length, mask, register, after, why, unless));
+            if (RestoreOrder.For(cap) is { } restore)
+            {
+                restore.NotRestored(list, cfg, cap);
+                continue;
+            }
+            // Its registers after the header (the list's own id and next pointer are read-only).
+            int header = cap.Extended ? 4 : 2;
+            list.Add(cap.Offset + header, list.NextStart(cap) - cap.Offset - header, 0, cap.Name, After.AsFound, WhyCapability);
         }
-        void ErrorStatus(int offset, int width, uint bits, string register) =>
-            Add(offset, width, bits, register, policy.ClearErrorStatus ? After.Off : After.AsFound, WhyErrorStatus, "clearErrorStatus: false leaves them as found");
-        // Resources are restored when they equal the present assignment (always with moveResources).
-        void Resource(int offset, int length, uint mask, string register)
-        {
-            if (!policy.MoveResources) Add(offset, length, mask, register, After.FirmwareOrAsFound, WhyResources, "moveResources: true, or equal to the present assignment");
-        }
+        return list.Items;
+    }
+
+    private static void AddHeader(LeftAloneList list, ReadOnlySpan<byte> cfg, ReplayPolicy policy)
+    {
         var kind = ConfigBytes.HeaderKind(cfg);
         bool endpoint = kind == HeaderType.Normal;
-
-        // Header.
         if (endpoint && policy.BusMaster == BusMasterPolicy.Off)
-            Add(Header.Command, 2, (uint)Command.BusMaster, "COMMAND", After.Off, WhyBusMaster, "busMaster: as-captured");
+            list.Add(Header.Command, 2, (uint)Command.BusMaster, "COMMAND", After.Off, WhyBusMaster, "busMaster: as-captured");
         if (endpoint && policy.Intx == IntxPolicy.Disabled)
-            Add(Header.Command, 2, (uint)Command.IntxDisable, "COMMAND", After.On, WhyIntx, "intx: as-captured");
-        ErrorStatus(Header.Status, 2, (uint)Status.ErrorBits, "STATUS");
-        Add(Header.Bist, 1, 0xff, "BIST", After.AsFound, WhyBist);
+            list.Add(Header.Command, 2, (uint)Command.IntxDisable, "COMMAND", After.On, WhyIntx, "intx: as-captured");
+        list.ErrorStatus(Header.Status, 2, (uint)Status.ErrorBits, "STATUS");
+        list.Add(Header.Bist, 1, 0xff, "BIST", After.AsFound, WhyBist);
         if (kind == HeaderType.Normal)
         {
-            for (int i = 0; i < Type0.BarCount; i++) Resource(Type0.BaseAddress0 + 4 * i, 4, 0xffffffff, $"BASE_ADDRESS_{i}");
-            Resource(Type0.RomAddress, 4, 0xffffffff, "ROM_ADDRESS");
+            for (int i = 0; i < Type0.BarCount; i++) list.Resource(Type0.BaseAddress0 + 4 * i, 4, 0xffffffff, $"BASE_ADDRESS_{i}");
+            list.Resource(Type0.RomAddress, 4, 0xffffffff, "ROM_ADDRESS");
         }
         else if (kind == HeaderType.Bridge)
         {
-            ErrorStatus(Type1.SecStatus, 2, (uint)Status.ErrorBits, "SEC_STATUS");
-            Add(Type1.BridgeControl, 2, BridgeControlNever, "BRIDGE_CONTROL", After.AsFound, WhySecondaryBusReset);
-            Add(Type1.BridgeControl, 2, (uint)BridgeControl.DiscardTimerStatus, "BRIDGE_CONTROL", After.AsFound, WhyDiscardTimerStatus);
-            Resource(Type1.BaseAddress0, 8, 0, "BASE_ADDRESS_0/1");
-            Resource(Type1.PrimaryBus, 3, 0, "PRIMARY/SECONDARY/SUBORDINATE_BUS");
-            Resource(Type1.IoBase, 2, 0, "IO_BASE/IO_LIMIT");
-            Resource(Type1.MemoryBase, 16, 0, "MEMORY_BASE ... PREF_LIMIT_UPPER32");
-            Resource(Type1.IoBaseUpper16, 4, 0, "IO_BASE_UPPER16/IO_LIMIT_UPPER16");
-            Resource(Type1.RomAddress, 4, 0xffffffff, "BRIDGE_ROM_ADDRESS");
+            list.ErrorStatus(Type1.SecStatus, 2, (uint)Status.ErrorBits, "SEC_STATUS");
+            list.Add(Type1.BridgeControl, 2, BridgeControlNever, "BRIDGE_CONTROL", After.AsFound, WhySecondaryBusReset);
+            list.Add(Type1.BridgeControl, 2, (uint)BridgeControl.DiscardTimerStatus, "BRIDGE_CONTROL", After.AsFound, WhyDiscardTimerStatus);
+            list.Resource(Type1.BaseAddress0, 8, 0, "BASE_ADDRESS_0/1");
+            list.Resource(Type1.PrimaryBus, 3, 0, "PRIMARY/SECONDARY/SUBORDINATE_BUS");
+            list.Resource(Type1.IoBase, 2, 0, "IO_BASE/IO_LIMIT");
+            list.Resource(Type1.MemoryBase, 16, 0, "MEMORY_BASE ... PREF_LIMIT_UPPER32");
+            list.Resource(Type1.IoBaseUpper16, 4, 0, "IO_BASE_UPPER16/IO_LIMIT_UPPER16");
+            list.Resource(Type1.RomAddress, 4, 0xffffffff, "BRIDGE_ROM_ADDRESS");
         }
         else
         {
             // CardBus: Command, Cache Line Size, Latency Timer and Interrupt Line only (Secondary Status is not cleared).
-            Add(Header.HeaderType, Type2.SecStatus - Header.HeaderType, 0, "CardBus header", After.AsFound, WhyCardBus);
-            Add(Type2.SecStatus + 2, Header.InterruptLine - Type2.SecStatus - 2, 0, "CardBus header", After.AsFound, WhyCardBus);
-            Add(Header.InterruptLine + 1, Header.Size - Header.InterruptLine - 1, 0, "CardBus header", After.AsFound, WhyCardBus);
+            list.Add(Header.HeaderType, Type2.SecStatus - Header.HeaderType, 0, "CardBus header", After.AsFound, WhyCardBus);
+            list.Add(Type2.SecStatus + 2, Header.InterruptLine - Type2.SecStatus - 2, 0, "CardBus header", After.AsFound, WhyCardBus);
+            list.Add(Header.InterruptLine + 1, Header.Size - Header.InterruptLine - 1, 0, "CardBus header", After.AsFound, WhyCardBus);
         }
+    }
+}
 
-        // Capabilities: what preinit writes, minus these bits; every other capability is left alone.
-        var walk = CapabilityWalker.Walk(cfg);
-        foreach (var cap in walk.Capabilities)
-        {
-            int at = cap.Offset;
-            if (cap.Extended ? !Restores(cap.ExtendedId) : !Restores(cap.StandardId))
-            {
-                // Its registers after the header (the list's own id and next pointer are read-only).
-                int header = cap.Extended ? 4 : 2;
-                Add(at + header, NextStart(walk, cap, cap.Extended ? size : Header.StdConfigSize) - at - header, 0, cap.Name, After.AsFound, WhyCapability);
-                continue;
-            }
-            if (!cap.Extended)
-            {
-                switch (cap.StandardId)
-                {
-                    case CapabilityId.PowerManagement:
-                        if (!policy.RestorePowerState)
-                            Add(at + PowerManagement.Ctrl, 2, PmControlKernelOwned, "CAP_PM+4.w", After.AsFound, WhyPowerState, "restorePowerState: true");
-                        Add(at + PowerManagement.Ctrl, 2, PmControlData, "CAP_PM+4.w", After.AsFound, WhyPmData);
-                        Add(at + PowerManagement.Ctrl, 2, PowerManagement.CtrlPmeStatus, "CAP_PM+4.w", After.AsFound, WhyPmeStatus);
-                        break;
-                    case CapabilityId.Msi:
-                        Add(at + Msi.Flags, 2, Msi.FlagsEnable, "CAP_MSI+2.w", After.Off, WhyMsiEnable);
-                        break;
-                    case CapabilityId.MsiX:
-                        Add(at + MsiX.Flags, 2, MsiX.FlagsEnable, "CAP_MSIX+2.w", After.Off, WhyMsiEnable);
-                        break;
-                    case CapabilityId.Express:
-                    {
-                        var type = (PciExpressPortType)((ConfigBytes.U16(cfg, at + PciExpress.Flags) & PciExpress.FlagsTypeMask) >> 4);
-                        if (type != PciExpressPortType.PciBridge)
-                            Add(at + PciExpress.DevCtl, 2, DevCtlInitiateFlr, "CAP_EXP+8.w", After.AsFound, WhyInitiateFlr);
-                        Add(at + PciExpress.DevCtl, 2, DevCtlMaxPayload, "CAP_EXP+8.w", After.KernelValue, WhyMaxPayload);
-                        ErrorStatus(at + PciExpress.DevSta, 2, PciExpress.DevStaErrorBits, "CAP_EXP+a.w");
-                        Add(at + PciExpress.LnkCtl, 2, LnkCtlNever, "CAP_EXP+10.w", After.AsFound, WhyRetrain);
-                        Add(at + PciExpress.LnkCtl, 2, PciExpress.LnkCtlDisable, "CAP_EXP+10.w", After.FirmwareOrAsFound, WhyLinkDisable, "captured as 0");
-                        if (!policy.RestoreAri && (ConfigBytes.U16(cfg, at + PciExpress.Flags) & PciExpress.FlagsVersionMask) >= 2)
-                            Add(at + PciExpress.DevCtl2, 2, DevCtl2AriForwarding, "CAP_EXP+28.w", After.AsFound, WhyAriForwarding, "restoreAri: true");
-                        break;
-                    }
-                }
-                continue;
-            }
-            switch (cap.ExtendedId)
-            {
-                case ExtendedCapabilityId.Aer:
-                    ErrorStatus(at + Aer.UncorStatus, 4, 0xffffffff, "ECAP_AER+4.l");
-                    ErrorStatus(at + Aer.CorStatus, 4, 0xffffffff, "ECAP_AER+10.l");
-                    if (RootPortOrRcec(cfg, walk)) ErrorStatus(at + Aer.RootStatus, 4, 0x7f, "ECAP_AER+30.l");
-                    break;
-                case ExtendedCapabilityId.L1PmSubstates:
-                    Add(at + L1PmSubstates.Ctl1, 8, 0, "ECAP_L1PM+8.l/+c.l", After.FirmwareOrAsFound, WhyL1ss, "both ends of the link restored");
-                    break;
-                case ExtendedCapabilityId.Dpc:
-                    Add(at + Dpc.Ctrl, 2, DpcControlNever, "ECAP_DPC+6.w", After.AsFound, WhyDpcTrigger);
-                    Add(at + Dpc.Status, NextStart(walk, cap, size) - at - Dpc.Status, 0, "ECAP_DPC+8 ...", After.AsFound, WhyDpcStatus);
-                    break;
-                case ExtendedCapabilityId.Acs:
-                    if (!policy.RestoreAcs) Add(at + Acs.Ctrl, 2, 0xffff, "ECAP_ACS+6.w", After.AsFound, WhyAcs, "restoreAcs: true");
-                    break;
-                case ExtendedCapabilityId.Ari:
-                    if (!policy.RestoreAri) Add(at + Ari.Ctrl, 2, 0xffff, "ECAP_ARI+6.w", After.AsFound, WhyAri, "restoreAri: true");
-                    break;
-            }
-        }
-        return list;
+/// <summary>
+/// <see cref="LeftAlone.For"/>'s list while it is being made, for one function under one policy: entries past the end
+/// of the function's bytes are dropped; error status is cleared or left as found by the policy; resources are left
+/// alone unless moveResources.
+/// </summary>
+internal sealed class LeftAloneList(int size, ReplayPolicy policy, CapabilityWalker.Result walk)
+{
+    public List<LeftAloneBits> Items { get; } = [];
+    public ReplayPolicy Policy => policy;
+    public CapabilityWalker.Result Walk => walk;
+
+    public void Add(int offset, int length, uint mask, string register, After after, string why, string? unless = null)
+    {
+        if (length > 0 && offset + Math.Min(length, 4) <= size) Items.Add(new LeftAloneBits(offset, length, mask, register, after, why, unless));
     }
 
-    private static bool RootPortOrRcec(ReadOnlySpan<byte> cfg, CapabilityWalker.Result walk) =>
-        walk.Find(CapabilityId.Express) is { } exp
-        && (PciExpressPortType)((ConfigBytes.U16(cfg, exp.Offset + PciExpress.Flags) & PciExpress.FlagsTypeMask) >> 4)
-            is PciExpressPortType.RootPort or PciExpressPortType.RootComplexEventCollector;
+    /// <summary>A register <paramref name="relative"/> bytes into <paramref name="cap"/>, named as setpci does (<c>CAP_PM+4.w</c>).</summary>
+    public void Add(Capability cap, int relative, int width, uint mask, After after, string why, string? unless = null) =>
+        Add(cap.Offset + relative, width, mask, Name(cap, relative, width), after, why, unless);
 
-    /// <summary>Where the capability after <paramref name="cap"/> (by offset, same list) starts, else <paramref name="end"/>.</summary>
-    private static int NextStart(CapabilityWalker.Result walk, Capability cap, int end)
+    public string Name(Capability cap, int relative, int width) => SetpciNames.CapabilityRegister(cap.Extended, cap.Id, relative, width);
+
+    public void ErrorStatus(int offset, int width, uint bits, string register) =>
+        Add(offset, width, bits, register, policy.ClearErrorStatus ? After.Off : After.AsFound, LeftAlone.WhyErrorStatus, "clearErrorStatus: false leaves them as found");
+
+    public void ErrorStatus(Capability cap, int relative, int width, uint bits) =>
+        ErrorStatus(cap.Offset + relative, width, bits, Name(cap, relative, width));
+
+    /// <summary>Resources are restored when they equal the present assignment (always with moveResources).</summary>
+    public void Resource(int offset, int length, uint mask, string register)
     {
-        int next = end;
+        if (!policy.MoveResources) Add(offset, length, mask, register, After.FirmwareOrAsFound, LeftAlone.WhyResources, "moveResources: true, or equal to the present assignment");
+    }
+
+    /// <summary>Where the capability after <paramref name="cap"/> (by offset, same list) starts, else the end of its list's space.</summary>
+    public int NextStart(Capability cap)
+    {
+        int next = cap.Extended ? size : Header.StdConfigSize;
         foreach (var c in walk.Capabilities)
             if (c.Extended == cap.Extended && c.Offset > cap.Offset && c.Offset < next) next = c.Offset;
         return next;

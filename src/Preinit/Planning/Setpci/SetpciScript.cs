@@ -53,14 +53,6 @@ public static class SetpciScript
         return sb.ToString();
     }
 
-    private static string PhaseTitle(StepPhase phase) => phase switch
-    {
-        StepPhase.Quiesce => "quiesce: stop DMA and interrupts on every unbound endpoint",
-        StepPhase.Reset => "reset (policy)",
-        StepPhase.ClearErrors => "clear stale error status (write 1 to clear)",
-        StepPhase.Capabilities => "capabilities: LTR, L1 PM substates, PCI Express, DPC, PTM, AER, MSI/MSI-X",
-        StepPhase.Header => "header, high dwords to low",
-        StepPhase.LinkPartner => "L1 PM substates of the link partner (pci_restore_aspm_l1ss_state order)",
-        _ => "Command, last",
-    };
+    /// <summary>The line a phase starts with (<see cref="Phases"/>: the capabilities' line lists <see cref="RestoreOrder"/>).</summary>
+    public static string PhaseTitle(StepPhase phase) => Phases.Of(phase).Title;
 }

@@ -1,0 +1,59 @@
+using Preconfig.ConfigSpace;
+using Preconfig.ConfigSpace.Registers;
+using Preconfig.Preinit.Matching;
+using Preconfig.Preinit.Policy;
+
+namespace Preconfig.Preinit.Planning.Rules;
+
+/// <summary>
+/// Who may be reset, one rule each: which functions may get a reset step of their own, which bridges' Secondary Bus
+/// Reset may be used at all, and which method a function can use. <see cref="ResetTopology"/> combines them over the
+/// bus (a bridge reset needs every function below it reset too).
+/// </summary>
+internal static class ResetRules
+{
+    /// <summary>The method that resets through the parent bridge's Bridge Control (every function below it).</summary>
+    public const string BridgeMethod = "bridge";
+
+    /// <summary>
+    /// Whether the function may get a reset step of its own, and the methods the policy prefers for it. Only matched
+    /// functions with a capture and present bytes are restored; bridges are never reset (their reset takes down every
+    /// link below them); then the policy decides (<see cref="ReplayPolicy.MayReset(DeviceIdentity, bool?, out string, out IReadOnlyList{string})"/>).
+    /// <paramref name="why"/> is set when the policy refuses (a reason for the report), null when the function is not a
+    /// candidate at all.
+    /// </summary>
+    public static bool MayReset(DeviceMatch m, ReplayPolicy policy, out string? why, out IReadOnlyList<string> preferred)
+    {
+        why = null;
+        preferred = [];
+        if (m.Kind != MatchKind.Matched || m.Record is null || m.Present is null) return false;
+        if (ConfigBytes.HeaderKind(m.Present) != HeaderType.Normal) return false;
+        if (policy.MayReset(DeviceIdentity.Of(m.Address, m.Present), m.Info?.BootVga, out string refused, out preferred)) return true;
+        why = refused;
+        return false;
+    }
+
+    /// <summary>Why a bridge's Secondary Bus Reset may not be used whatever is below it, or null: a hot-plug capable
+    /// slot (pciehp would take the link going down for a removal).</summary>
+    public static string? WhyBridgeNeverResets(PciAddress bridge, byte[]? config) =>
+        config is not null && HotPlugSlot(config) ? $"{bridge} has a hot-plug slot" : null;
+
+    /// <summary>Whether a function can use <paramref name="method"/>: "bridge" while its parent bridge's reset is
+    /// allowed, any other method when the function offers it (sysfs <c>reset_method</c>).</summary>
+    public static bool CanUse(string method, IReadOnlyList<string> offered, bool parentBridgeAllowed) =>
+        method == BridgeMethod ? parentBridgeAllowed : Contains(offered, method);
+
+    public static bool Contains(IReadOnlyList<string> list, string item)
+    {
+        foreach (string s in list)
+            if (s == item) return true;
+        return false;
+    }
+
+    private static bool HotPlugSlot(byte[] cfg)
+    {
+        if (CapabilityWalker.Walk(cfg).Find(CapabilityId.Express) is not { } exp) return false;
+        if ((ConfigBytes.U16(cfg, exp.Offset + PciExpress.Flags) & PciExpress.FlagsSlot) == 0) return false;
+        return exp.Offset + PciExpress.SltCap + 4 <= cfg.Length && (ConfigBytes.U32(cfg, exp.Offset + PciExpress.SltCap) & 0x40) != 0; // Hot-Plug Capable
+    }
+}
