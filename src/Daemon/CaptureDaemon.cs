@@ -4,11 +4,11 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
-using Preconfig.ConfigCapture.Merge;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Merge;
+using Preconfig.Capture.Sources;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Daemon;
+namespace Preconfig.Daemon;
 
 /// <summary>What the daemon needs from the rest of preconfig: read the sources, build a snapshot, the stores.</summary>
 public sealed record DaemonPipeline(

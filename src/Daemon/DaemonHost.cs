@@ -10,7 +10,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Sinks.SystemConsole.Themes;
 
-namespace Preconfig.ConfigCapture.Daemon;
+namespace Preconfig.Daemon;
 
 /// <summary>
 /// Builds the daemon's host (Microsoft.Extensions.Hosting with its systemd integration, Serilog). Only

@@ -1,11 +1,11 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Model;
 using Preconfig.Handoff.Stores;
 
-namespace Preconfig.ConfigCapture.Daemon;
+namespace Preconfig.Daemon;
 
 /// <summary>The daemon's pipeline from its settings: the sources and stores by spec, the key.</summary>
 public static class DaemonPipelines

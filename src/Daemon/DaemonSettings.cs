@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
-namespace Preconfig.ConfigCapture.Daemon;
+namespace Preconfig.Daemon;
 
 /// <summary>
 /// What <c>preconfig daemon</c> does, from three layers, later ones winning: the JSON file

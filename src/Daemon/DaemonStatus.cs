@@ -2,7 +2,7 @@ using System.IO.Abstractions;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Preconfig.ConfigCapture.Daemon;
+namespace Preconfig.Daemon;
 
 /// <summary>
 /// The daemon's state file (default <c>/run/preconfig/status.json</c>), rewritten atomically after every capture and

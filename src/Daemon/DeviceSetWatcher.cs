@@ -1,6 +1,6 @@
 using System.IO.Abstractions;
 
-namespace Preconfig.ConfigCapture.Daemon;
+namespace Preconfig.Daemon;
 
 /// <summary>
 /// Notices a change in the set of PCI functions by listing <c>ROOT/devices</c> on every poll.

@@ -1,4 +1,4 @@
-namespace Preconfig.ConfigCapture.Daemon;
+namespace Preconfig.Daemon;
 
 /// <summary>
 /// Somewhere the daemon writes the snapshot (encoding it as the store needs). A write must never tear: when it is interrupted the store still

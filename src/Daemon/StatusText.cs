@@ -2,7 +2,7 @@ using System.Globalization;
 using System.IO.Abstractions;
 using System.Text;
 
-namespace Preconfig.ConfigCapture.Daemon;
+namespace Preconfig.Daemon;
 
 /// <summary>The human view of <see cref="DaemonStatus"/> that <c>preconfig status</c> prints.</summary>
 public static class StatusText

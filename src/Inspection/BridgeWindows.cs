@@ -1,7 +1,7 @@
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>A type 1 header's forwarding windows, decoded as lspci's show_bridge() does.</summary>
 public static class BridgeWindows

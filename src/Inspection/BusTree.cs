@@ -2,7 +2,7 @@ using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>One node of the bus tree: a function, and for a bridge the functions on its secondary bus.</summary>
 public sealed class BusNode(DeviceRecord record)

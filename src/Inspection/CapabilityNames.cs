@@ -1,7 +1,7 @@
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>Short capability names for tables, as lspci abbreviates them (MSI-X, AER, SR-IOV ...).</summary>
 public static class CapabilityNames

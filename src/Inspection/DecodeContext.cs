@@ -1,7 +1,7 @@
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>
 /// What the field table needs to know about one function before decoding: header type, the capability walk, the

@@ -1,4 +1,4 @@
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>One field's value on one function: where it was read and its masked, shifted bits.</summary>
 public readonly record struct DecodedField(FieldDef Field, int Offset, uint Value)

@@ -1,7 +1,7 @@
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>A piece of a decoded line: <c>BusMaster+</c>, <c>MaxReadReq=512</c>; <see cref="Field"/> when it shows one.</summary>
 public readonly record struct DecodedToken(string Text, DecodedField? Field);

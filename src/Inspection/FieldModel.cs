@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>Where a register lives: the common header, one header type, or a capability (offsets relative to it).</summary>
 public enum FieldScope

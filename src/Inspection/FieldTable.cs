@@ -1,7 +1,7 @@
 using Preconfig.ConfigSpace.Registers;
-using static Preconfig.ConfigCapture.Inspection.FieldFormat;
+using static Preconfig.Inspection.FieldFormat;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>
 /// The one table that drives decoding, diff and display: every register replay touches (and the identity and

@@ -3,7 +3,7 @@ using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>A BAR or the expansion ROM as decoded from config bytes; the size only when the capture had sysfs resources.</summary>
 public sealed record BarInfo(int Index, string Kind, ulong Address, bool Prefetchable, ulong? Size, bool RomEnabled = false)

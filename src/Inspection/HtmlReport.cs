@@ -3,7 +3,7 @@ using System.Text;
 using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>
 /// One self-contained HTML page (inline CSS and script, nothing fetched): the bus tree, each function's identity,

@@ -3,7 +3,7 @@ using System.Text;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>Plain-text views: the device table (aligned columns), one device decoded lspci -vvv style, and diffs.</summary>
 public static class InspectText

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 // The JSON shapes of cli-contract.md ("inspect --json", "diff --json"), written with source generation (Native AOT).
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>
 /// Names from the pci.ids database (Debian's pciutils ships <c>/usr/share/misc/pci.ids</c>). Lazy and cheap: the file

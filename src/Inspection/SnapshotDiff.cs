@@ -2,7 +2,7 @@ using System.Globalization;
 using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Inspection;
+namespace Preconfig.Inspection;
 
 /// <summary>One field of one function that differs: <c>Command.BusMaster 0 -> 1</c>, or <c>config[0x1a4]</c> for
 /// changed bits no named field holds.</summary>

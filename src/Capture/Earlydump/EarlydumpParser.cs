@@ -3,7 +3,7 @@ using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
 
-namespace Preconfig.ConfigCapture.Earlydump;
+namespace Preconfig.Capture.Earlydump;
 
 /// <summary>Which of the kernel's two earlydump layouts a device was printed in.</summary>
 public enum EarlydumpForm

@@ -1,8 +1,8 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Earlydump;
+namespace Preconfig.Capture.Earlydump;
 
 /// <summary>
 /// The <c>earlydump:FILE|-|kmsg</c> source: records made from the kernel's <c>pci=earlydump</c> log, all of them

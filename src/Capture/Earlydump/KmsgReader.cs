@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Preconfig.ConfigCapture.Earlydump;
+namespace Preconfig.Capture.Earlydump;
 
 /// <summary>
 /// Reads what the kernel log holds now from <c>/dev/kmsg</c> without waiting for more: opened with O_NONBLOCK, read

@@ -1,7 +1,7 @@
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Merge;
+namespace Preconfig.Capture.Merge;
 
 /// <summary>
 /// The <c>early:FILE</c> source: a snapshot taken earlier in this boot (the production initramfs hook, before modules

@@ -1,8 +1,8 @@
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Merge;
+namespace Preconfig.Capture.Merge;
 
 /// <summary>The merged devices (one per address, in address order) and what the merge noticed.</summary>
 public sealed record MergeResult(IReadOnlyList<DeviceRecord> Devices, IReadOnlyList<string> Warnings);

@@ -1,6 +1,6 @@
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Sources;
+namespace Preconfig.Capture.Sources;
 
 /// <summary>Where and when a capture was taken, when the source knows (a live machine, or an earlier snapshot).</summary>
 public sealed record CaptureSystem(string HostName, string KernelRelease, string BootId, DateTimeOffset CapturedAt);

@@ -3,7 +3,7 @@ using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Model;
 using Preconfig.Handoff.Stores;
 
-namespace Preconfig.ConfigCapture.Sources;
+namespace Preconfig.Capture.Sources;
 
 /// <summary>An INPUT turned into a snapshot, with warnings, and the blob's details when it came from a store.</summary>
 public sealed record LoadedInput(Snapshot Snapshot, string Description, IReadOnlyList<string> Warnings, StoreLoadResult? Stored);

@@ -1,6 +1,6 @@
 using System.IO.Abstractions;
 
-namespace Preconfig.ConfigCapture.Sources;
+namespace Preconfig.Capture.Sources;
 
 /// <summary>The running system a live capture is taken on: host name, kernel release, boot id (from /proc), now.</summary>
 public static class LiveSystem

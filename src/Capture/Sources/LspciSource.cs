@@ -3,7 +3,7 @@ using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Sources;
+namespace Preconfig.Capture.Sources;
 
 /// <summary>
 /// <c>lspci:FILE</c>: an <c>lspci -x/-xxx/-xxxx</c> dump (<c>-</c> reads stdin). Problems in the dump become warnings

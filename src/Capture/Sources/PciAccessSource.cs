@@ -2,7 +2,7 @@ using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Sources;
+namespace Preconfig.Capture.Sources;
 
 /// <summary>
 /// Any <see cref="IPciAccess"/> as a source: every function enumerated, its whole config space read, and of what the

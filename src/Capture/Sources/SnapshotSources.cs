@@ -1,13 +1,13 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Earlydump;
-using Preconfig.ConfigCapture.Merge;
-using Preconfig.ConfigCapture.Sysfs;
+using Preconfig.Capture.Earlydump;
+using Preconfig.Capture.Merge;
+using Preconfig.Capture.Sysfs;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Model;
 using Preconfig.Handoff.Stores;
 
-namespace Preconfig.ConfigCapture.Sources;
+namespace Preconfig.Capture.Sources;
 
 /// <summary>Opens SOURCE specs and turns what they capture into a snapshot.</summary>
 public static class SnapshotSources

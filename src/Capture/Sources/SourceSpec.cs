@@ -2,7 +2,7 @@ using System.IO.Abstractions;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Stores;
 
-namespace Preconfig.ConfigCapture.Sources;
+namespace Preconfig.Capture.Sources;
 
 public enum SourceKind
 {

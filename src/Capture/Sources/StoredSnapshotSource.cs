@@ -2,7 +2,7 @@ using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Model;
 using Preconfig.Handoff.Stores;
 
-namespace Preconfig.ConfigCapture.Sources;
+namespace Preconfig.Capture.Sources;
 
 /// <summary>
 /// <c>early:FILE</c>, or any store: the devices of a snapshot taken earlier, with their own origins and the system

@@ -1,12 +1,12 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Text;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 using Preconfig.ConfigSpace.Sysfs;
 
-namespace Preconfig.ConfigCapture.Sysfs;
+namespace Preconfig.Capture.Sysfs;
 
 /// <summary>
 /// The capture's fast path over the real file system: per function, config is open, one pread, close (an lseek for

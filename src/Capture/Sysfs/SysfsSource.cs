@@ -1,9 +1,9 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.ConfigCapture.Sysfs;
+namespace Preconfig.Capture.Sysfs;
 
 /// <summary>
 /// The <c>sysfs[:ROOT]</c> source: every function under <c>ROOT/devices</c>, read-only (capture never writes config

@@ -1,7 +1,7 @@
 using System.IO.Abstractions;
 using System.Text.Json;
 
-namespace Preconfig.ConfigCapture.Fleet;
+namespace Preconfig.Daemon.Fleet;
 
 /// <summary>
 /// The last capture-kernel run, as saved beside a crash dump: <c>preconfig-preinit.json</c> (preinit's report) in

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Preconfig.ConfigCapture.Daemon;
+using Preconfig.Daemon;
 
-namespace Preconfig.ConfigCapture.Fleet;
+namespace Preconfig.Daemon.Fleet;
 
 /// <summary>
 /// "Is this host's kdump protected by a current snapshot?" in one document: the daemon's status, the snapshot's age,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Preconfig.ConfigCapture.Fleet;
+namespace Preconfig.Daemon.Fleet;
 
 /// <summary>
 /// <see cref="FleetStatus"/> in the Prometheus text exposition format (version 0.0.4), as node_exporter's textfile

@@ -1,8 +1,8 @@
 using System.IO.Abstractions;
 using Microsoft.Extensions.Logging;
-using Preconfig.ConfigCapture.Daemon;
+using Preconfig.Daemon;
 
-namespace Preconfig.ConfigCapture.Fleet;
+namespace Preconfig.Daemon.Fleet;
 
 /// <summary>
 /// Keeps <c>DIR/preconfig.prom</c> current for node_exporter's textfile collector (<c>textfileDirectory</c> in the

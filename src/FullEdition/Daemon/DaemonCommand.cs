@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.IO.Abstractions;
 using Microsoft.Extensions.Hosting;
-using Preconfig.ConfigCapture.Daemon;
+using Preconfig.Cli;
+using Preconfig.Daemon;
 
-namespace Preconfig.Cli.Daemon;
+namespace Preconfig.FullEdition.Daemon;
 
 /// <summary>
-/// <c>preconfig daemon [--config FILE]</c>: the boot-time service. Behaviour lives in ConfigCapture/Daemon; this
+/// <c>preconfig daemon [--config FILE]</c>: the boot-time service. Behaviour lives in src/Daemon; this
 /// only layers the command line over the configuration file and the environment.
 /// </summary>
 internal static class DaemonCommand

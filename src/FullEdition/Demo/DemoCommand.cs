@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.IO.Abstractions;
 using Preconfig.Cli.Preinit;
+using Preconfig.Cli;
 using Preconfig.Handoff.Model;
 using Preconfig.Handoff.Stores;
 using Preconfig.Preinit.Demo;
 
-namespace Preconfig.Cli.Demo;
+namespace Preconfig.FullEdition.Demo;
 
 /// <summary><c>preconfig demo</c>: the main job on the bundled simulated machine.</summary>
 internal static class DemoCommand

@@ -1,8 +1,9 @@
 using System.CommandLine;
-using Preconfig.Cli.Inspect;
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Cli;
+using Preconfig.FullEdition.Inspect;
+using Preconfig.Inspection;
 
-namespace Preconfig.Cli.Diff;
+namespace Preconfig.FullEdition.Diff;
 
 /// <summary><c>preconfig diff A B [--json]</c>: field-level differences; exit 0 same, 1 different, 2 error.</summary>
 internal static class DiffCommand

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.IO.Abstractions;
 using System.Text;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
+using Preconfig.Cli;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Json;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.Cli.Export;
+namespace Preconfig.FullEdition.Export;
 
 /// <summary><c>preconfig export INPUT --format lspci|json|msgpack --out FILE</c>.</summary>
 internal static class ExportCommand

@@ -1,9 +1,10 @@
 using System.CommandLine;
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Cli;
 using Preconfig.ConfigSpace;
+using Preconfig.Inspection;
 using Spectre.Console;
 
-namespace Preconfig.Cli.Inspect;
+namespace Preconfig.FullEdition.Inspect;
 
 /// <summary><c>preconfig inspect INPUT [--device ADDR] [--json]</c>: the devices of a snapshot, or one decoded.</summary>
 internal static class InspectCommand

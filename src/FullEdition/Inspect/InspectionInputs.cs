@@ -1,9 +1,9 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Handoff.Model;
 
-namespace Preconfig.Cli.Inspect;
+namespace Preconfig.FullEdition.Inspect;
 
 /// <summary>
 /// Reads an INPUT of the contract for inspect, diff and report through the handoff <see cref="InputLoader"/>

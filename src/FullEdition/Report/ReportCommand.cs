@@ -1,8 +1,9 @@
 using System.CommandLine;
-using Preconfig.Cli.Inspect;
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Cli;
+using Preconfig.FullEdition.Inspect;
+using Preconfig.Inspection;
 
-namespace Preconfig.Cli.Report;
+namespace Preconfig.FullEdition.Report;
 
 /// <summary><c>preconfig report INPUT [--against B] --html FILE</c>: a self-contained HTML view.</summary>
 internal static class ReportCommand

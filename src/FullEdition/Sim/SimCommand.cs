@@ -1,6 +1,6 @@
 using System.CommandLine;
 
-namespace Preconfig.Cli.Sim;
+namespace Preconfig.FullEdition.Sim;
 
 /// <summary><c>preconfig sim new|dirty|sysfs|dump|masks</c>: simulated machines. One line per subcommand.</summary>
 internal static class SimCommand

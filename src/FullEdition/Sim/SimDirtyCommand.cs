@@ -1,7 +1,8 @@
 using System.CommandLine;
+using Preconfig.Cli;
 using Preconfig.ConfigSpace.Simulation;
 
-namespace Preconfig.Cli.Sim;
+namespace Preconfig.FullEdition.Sim;
 
 /// <summary><c>preconfig sim dirty MACHINE [--seed N]</c>: "the kernel ran" (<see cref="KernelRun"/>) on a machine file, written back.</summary>
 internal static class SimDirtyCommand

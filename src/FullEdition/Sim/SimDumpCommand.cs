@@ -1,8 +1,9 @@
 using System.CommandLine;
+using Preconfig.Cli;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
 
-namespace Preconfig.Cli.Sim;
+namespace Preconfig.FullEdition.Sim;
 
 /// <summary><c>preconfig sim dump MACHINE</c>: the config spaces as <c>lspci -xxxx</c> text on stdout.</summary>
 internal static class SimDumpCommand

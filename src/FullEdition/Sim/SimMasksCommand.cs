@@ -1,9 +1,10 @@
 using System.CommandLine;
-using Preconfig.ConfigSpace;
+using Preconfig.Cli;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Specification;
+using Preconfig.ConfigSpace;
 
-namespace Preconfig.Cli.Sim;
+namespace Preconfig.FullEdition.Sim;
 
 /// <summary>
 /// <c>preconfig sim masks [SOURCE] [--device ADDR]</c>: the specification table the simulator uses, as JSON; with a

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.IO.Abstractions;
+using Preconfig.Cli;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Sysfs;
 
-namespace Preconfig.Cli.Sim;
+namespace Preconfig.FullEdition.Sim;
 
 /// <summary><c>preconfig sim new --from lspci:FILE --out MACHINE</c>: a machine whose firmware state is the dump.</summary>
 internal static class SimNewCommand

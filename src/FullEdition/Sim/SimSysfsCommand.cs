@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.IO.Abstractions;
+using Preconfig.Cli;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Sysfs;
 
-namespace Preconfig.Cli.Sim;
+namespace Preconfig.FullEdition.Sim;
 
 /// <summary><c>preconfig sim sysfs MACHINE DIR</c>: the machine as a sysfs-shaped tree lspci's linux-sysfs backend reads.</summary>
 internal static class SimSysfsCommand

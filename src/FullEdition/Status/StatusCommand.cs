@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Daemon;
-using Preconfig.ConfigCapture.Fleet;
+using Preconfig.Cli;
+using Preconfig.Daemon;
+using Preconfig.Daemon.Fleet;
 
-namespace Preconfig.Cli.Status;
+namespace Preconfig.FullEdition.Status;
 
 /// <summary>
 /// <c>preconfig status [--status-file FILE] [--crash-dir DIR] [--json | --format text|json|prometheus]</c>: what the

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Preconfig.Cli;
+using Preconfig.FullEdition;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Stores;
 using Preconfig.ConfigSpace.Simulation;
@@ -14,7 +15,7 @@ public sealed class PreinitVerbTests() : TempDirectoryTest("preinit-verb-")
     internal static int Run(params string[] args)
     {
         var root = new RootCommand("test");
-        foreach (var verb in Verbs.All()) root.Subcommands.Add(verb);
+        foreach (var verb in FullVerbs.All()) root.Subcommands.Add(verb);
         return CliRunner.Run(root, args);
     }
 
@@ -98,7 +99,7 @@ public sealed class PreinitStoreTests() : TempDirectoryTest("preinit-store-")
         HandoffStore.Parse(good, fs).Save(snapshot, HandoffKey.Load(fs, key));
 
         var root = new System.CommandLine.RootCommand("test");
-        foreach (var verb in Verbs.All()) root.Subcommands.Add(verb);
+        foreach (var verb in FullVerbs.All()) root.Subcommands.Add(verb);
         Assert.Equal(0, CliRunner.Run(root, ["sim", "dirty", run]));
         string report = Path.Combine(Dir, "report.json");
         Assert.Equal(0, CliRunner.Run(root, ["preinit", "--from", corrupt, "--from", $"file:{forged}", "--from", good, "--key", key,
