@@ -16,11 +16,11 @@ internal static class InspectionInputs
         var fs = new FileSystem();
         Snapshot snapshot;
         IReadOnlyList<string> warnings;
-        if (IsSysfs(input, out string root))
+        if (SourceSpec.Parse(input) is { Kind: SourceKind.Sysfs } sysfs)
         {
-            // Read-only: the offline views never write to a live machine. (Until the capture work gives
-            // SnapshotSources a sysfs form, this is where `sysfs` is read.)
-            snapshot = SnapshotSources.Take([new PciAccessSource(new SysfsPciAccess(fs, root, writable: false), input)], out warnings);
+            // Read-only: the offline views never write to a live machine. The bytes alone, as every other INPUT is
+            // viewed: not SysfsSource, which adds the live system's host, kernel and boot id for a capture.
+            snapshot = SnapshotSources.Take([new PciAccessSource(new SysfsPciAccess(fs, sysfs.Argument, writable: false), input)], out warnings);
         }
         else
         {
@@ -30,11 +30,5 @@ internal static class InspectionInputs
         }
         foreach (var w in warnings) Console.Error.WriteLine($"preconfig: warning: {w}");
         return snapshot;
-    }
-
-    private static bool IsSysfs(string input, out string root)
-    {
-        root = input == "sysfs" ? SysfsConfigSpace.DefaultRoot : input.StartsWith("sysfs:", StringComparison.Ordinal) ? input["sysfs:".Length..] : "";
-        return root.Length > 0;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Preconfig.Capture.Sources;
 using Preconfig.Cli;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Specification;
@@ -34,7 +35,7 @@ internal static class SimMasksCommand
                 SpecTableJson.WriteTable(stdout);
                 return ExitCodes.Success;
             }
-            var machine = spec.StartsWith("sim:", StringComparison.Ordinal) ? SimulatedMachine.Load(spec[4..]) : SimNewCommand.Build(spec);
+            var machine = SourceSpec.Parse(spec) is { Kind: SourceKind.Sim } sim ? SimulatedMachine.Load(sim.Argument) : SimNewCommand.Build(spec);
             var functions = machine.Functions.Select(f => (f.Address, f.Space.Masks.Attributes)).ToList();
             if (pr.GetValue(device) is { } d)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.IO.Abstractions;
+using Preconfig.Capture.Sources;
 using Preconfig.Cli;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
@@ -36,14 +37,19 @@ internal static class SimNewCommand
     /// <summary>A machine from lspci:FILE (or a plain path) or sysfs[:ROOT]; also used by <c>sim masks</c>.</summary>
     internal static SimulatedMachine Build(string spec)
     {
-        if (spec == "sysfs" || spec.StartsWith("sysfs:", StringComparison.Ordinal))
+        var source = SourceSpec.Parse(spec);
+        if (source.Kind == SourceKind.Sysfs)
         {
-            string root = spec.Length > 6 ? spec[6..] : SysfsConfigSpace.DefaultRoot;
-            using var pci = new SysfsPciAccess(new FileSystem(), root, writable: false);
+            using var pci = new SysfsPciAccess(new FileSystem(), source.Argument, writable: false);
             return SimulatedMachine.FromAccess(pci);
         }
-        string file = spec.StartsWith("lspci:", StringComparison.Ordinal) ? spec[6..]
-            : spec.Contains(':') ? throw new CliUsageException($"--from {spec}: expected lspci:FILE or sysfs[:ROOT]") : spec;
+        string file = source.Kind switch
+        {
+            SourceKind.Lspci => source.Argument,
+            // A plain path is a dump; one with a colon is a form this verb does not take.
+            SourceKind.Path when !spec.Contains(':') => spec,
+            _ => throw new CliUsageException($"--from {spec}: expected lspci:FILE or sysfs[:ROOT]"),
+        };
         var dump = file == "-" ? LspciDumpReader.Read(Console.OpenStandardInput(), "<stdin>") : LspciDumpReader.ReadFile(file);
         foreach (var problem in dump.Problems)
             Console.Error.WriteLine($"preconfig: warning: {problem}");
