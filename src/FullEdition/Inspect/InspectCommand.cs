@@ -58,31 +58,11 @@ internal static class InspectCommand
         }
         if (!Console.IsOutputRedirected)
         {
-            AnsiConsole.Write(SpectreTable(functions));
+            AnsiConsole.Write(InspectTable.Terminal(functions));
             return ExitCodes.Success;
         }
         using var writer = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16);
         InspectText.WriteTable(writer, functions);
         return ExitCodes.Success;
-    }
-
-    /// <summary>The terminal table: the source column goes to the title when every function shares it, and lists
-    /// wrap at their commas.</summary>
-    private static Table SpectreTable(IReadOnlyList<FunctionSummary> functions)
-    {
-        var sources = functions.Select(f => f.Source).Distinct().ToList();
-        bool oneSource = sources.Count == 1;
-        int columns = InspectText.TableHeadings.Length - (oneSource ? 1 : 0);
-        var table = new Table().Border(TableBorder.Simple);
-        if (oneSource) table.Title = new TableTitle(Markup.Escape($"{functions.Count} functions from {sources[0]}"));
-        for (int i = 0; i < columns; i++)
-            table.AddColumn(new TableColumn(InspectText.TableHeadings[i]) { NoWrap = i is 0 or 1 or 4 });
-        foreach (var f in functions)
-        {
-            var row = InspectText.Row(f);
-            row[6] = row[6].Replace(",", ", ");
-            table.AddRow(row.Take(columns).Select(Markup.Escape).ToArray());
-        }
-        return table;
     }
 }
