@@ -32,7 +32,7 @@ public sealed class AssemblyReferenceTests
     private static IEnumerable<XElement> Items(string name, string kind)
     {
         var doc = Project(name);
-        var imported = doc.Root!.Elements("Import").Select(i => Path.GetFullPath(Path.Combine(RepoPaths.Root, "src", name, i.Attribute("Project")!.Value)));
+        var imported = doc.Root!.Elements("Import").Select(i => Path.GetFullPath(Path.Combine(RepoPaths.Root, "src", name, i.Attribute("Project")!.Value.Replace('\\', '/'))));
         return doc.Descendants(kind).Concat(imported.SelectMany(p => XDocument.Load(p).Descendants(kind)));
     }
 
@@ -42,7 +42,7 @@ public sealed class AssemblyReferenceTests
         foreach (var (project, allowed) in InitramfsGraph)
         {
             var references = Items(project, "ProjectReference")
-                .Select(r => Path.GetFileNameWithoutExtension(r.Attribute("Include")!.Value).Replace("Preconfig.", ""))
+                .Select(r => r.Attribute("Include")!.Value.Split('\\', '/', ')')[^1].Replace(".csproj", "").Replace("Preconfig.", ""))
                 .ToList();
             Assert.All(references, r => Assert.Contains(r, allowed));
             var packages = Items(project, "PackageReference").Select(p => p.Attribute("Include")!.Value).ToList();
