@@ -14,11 +14,13 @@ for a in "$@"; do
   esac
 done
 # Warnings are shown: a trim or AOT warning (IL2xxx/IL3xxx) means code that may break in the binary, and there is none.
+# Two projects, one executable name: src/FullEdition references every library, src/InitramfsEdition only the verbs
+# both editions share (src/Cli) and through them ConfigSpace, Handoff, Capture and Preinit.
 publish() {
-  dotnet publish "$here/src/Cli/Preconfig.Cli.csproj" -c Release -r linux-x64 --nologo -v q -clp:NoSummary "$@"
+  dotnet publish "$here/src/$1/Preconfig.$1.csproj" -c Release -r linux-x64 --nologo -v q -clp:NoSummary -o "$2"
 }
-publish -o "$here/dist"
-publish -o "$here/dist/initramfs" -p:PreconfigEdition=initramfs
+publish FullEdition "$here/dist"
+publish InitramfsEdition "$here/dist/initramfs"
 rm -f "$here/dist/"*.dbg "$here/dist/"*.pdb "$here/dist/initramfs/"*.dbg "$here/dist/initramfs/"*.pdb
 echo "built $here/dist/preconfig ($(du -k "$here/dist/preconfig" | cut -f1) KiB)"
 echo "built $here/dist/initramfs/preconfig ($(du -k "$here/dist/initramfs/preconfig" | cut -f1) KiB)"

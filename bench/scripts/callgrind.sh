@@ -10,8 +10,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 edition=${1:?usage: callgrind.sh full|initramfs ARGS...}; shift
 case "$edition" in
-  full) bin="$here/src/Cli/bin/Release" ;;
-  initramfs) bin="$here/src/Cli/bin/initramfs/Release" ;;
+  full) bin="$here/src/FullEdition/bin/Release" ;;
+  initramfs) bin="$here/src/InitramfsEdition/bin/Release" ;;
   *) echo "callgrind.sh: edition is full or initramfs, not '$edition'" >&2; exit 2 ;;
 esac
 # The newest build, whatever the target framework (bin/.../net*/linux-x64/native).

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Handoff.Blob;
 

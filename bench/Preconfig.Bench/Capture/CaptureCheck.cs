@@ -1,5 +1,5 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace.Lspci;
 
 namespace Preconfig.Bench.Capture;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sources;
-using Preconfig.ConfigCapture.Sysfs;
+using Preconfig.Capture.Sources;
+using Preconfig.Capture.Sysfs;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Stores;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.IO.Abstractions;
 using BenchmarkDotNet.Attributes;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Model;

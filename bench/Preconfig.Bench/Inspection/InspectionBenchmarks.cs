@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Inspection;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.Handoff.Model;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Stores;
 

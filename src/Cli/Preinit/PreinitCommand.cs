@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.IO.Abstractions;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Sysfs;
@@ -58,18 +59,16 @@ internal static class PreinitCommand
 
         SimulatedMachine? sim = null;
         SysfsPciAccess? sysfs = null;
-        string sysfsRoot = SysfsConfigSpace.DefaultRoot;
-        IPciAccess OpenTarget()
+        // The target is a SOURCE of the one parser (sysfs, sysfs:ROOT, sim:FILE). A wrong one is refused when the
+        // runner opens it, like an unreadable one, so that boot mode still ends in exit 0.
+        var target = TryParse(a.Target);
+        string sysfsRoot = target is { Kind: SourceKind.Sysfs } ? target.Argument : SysfsConfigSpace.DefaultRoot;
+        IPciAccess OpenTarget() => target?.Kind switch
         {
-            if (a.Target == "sysfs" || a.Target.StartsWith("sysfs:", StringComparison.Ordinal))
-            {
-                if (a.Target.Length > 6) sysfsRoot = a.Target[6..];
-                return sysfs = new SysfsPciAccess(fs, sysfsRoot, writable: !a.DryRun);
-            }
-            if (a.Target.StartsWith("sim:", StringComparison.Ordinal)) return sim = SimulatedMachine.Load(a.Target[4..]);
-            throw new CliUsageException($"--target '{a.Target}': expected sysfs, sysfs:ROOT or sim:FILE");
-        }
-        if (a.Target.StartsWith("sysfs:", StringComparison.Ordinal)) sysfsRoot = a.Target[6..];
+            SourceKind.Sysfs => sysfs = new SysfsPciAccess(fs, sysfsRoot, writable: !a.DryRun),
+            SourceKind.Sim => sim = SimulatedMachine.Load(target.Argument),
+            _ => throw new CliUsageException($"--target '{a.Target}': expected sysfs, sysfs:ROOT or sim:FILE"),
+        };
 
         try
         {
@@ -92,7 +91,7 @@ internal static class PreinitCommand
             });
             if (result.Script is not null) Console.Out.Write(result.Script);
             else if (result.Problem is null) Console.Out.WriteLine(result.Report.Summary);
-            if (sim is not null && !a.DryRun && result.Plan is not null) sim.Save(a.Target[4..]);
+            if (sim is not null && !a.DryRun && result.Plan is not null) sim.Save(target!.Argument);
             // The problem was logged (console and kernel log) by the runner.
             return result.ExitCode;
         }
@@ -100,5 +99,11 @@ internal static class PreinitCommand
         {
             sysfs?.Dispose();
         }
+    }
+
+    private static SourceSpec? TryParse(string target)
+    {
+        try { return SourceSpec.Parse(target); }
+        catch (FormatException) { return null; }
     }
 }

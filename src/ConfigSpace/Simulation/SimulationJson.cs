@@ -1,12 +1,11 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Preconfig.ConfigSpace.Simulation;
 
 // The machine file's shape. Config is a hex string of the current bytes; masks are derived, never stored.
-// Read and written by hand (MachineJson below) as System.Text.Json's serializer reads and writes these classes
-// (SimulationJsonContext, kept for the test that holds the two equal): the serializer's type information and
-// converters are most of what System.Text.Json adds to the initramfs edition, which reads machines for sim: inputs.
+// Read and written by hand (MachineJson below), the one reader and writer of the format: the serializer's type
+// information and converters are most of what System.Text.Json adds to the initramfs edition, which reads machines
+// for sim: inputs. What the file looks like is held by golden files (tests/Preconfig.Tests/Golden/machine-*.json).
 
 internal sealed class MachineFile
 {
@@ -70,15 +69,10 @@ internal sealed class FaultsEntry
     }
 }
 
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true)]
-[JsonSerializable(typeof(MachineFile))]
-internal sealed partial class SimulationJsonContext : JsonSerializerContext;
-
 /// <summary>
-/// The machine file read and written over Utf8JsonReader/Utf8JsonWriter, as the serializer does with
-/// <see cref="SimulationJsonContext"/>'s options: names exact (camelCase), unknown names skipped, comments and
-/// trailing commas not allowed, enums by name (any case) or number, indented output with nulls left out.
+/// The machine file read and written over Utf8JsonReader/Utf8JsonWriter, as System.Text.Json's serializer would
+/// with camelCase names and string enums: names exact (camelCase), unknown names skipped, comments and trailing
+/// commas not allowed, enums by name (any case) or number, indented output with nulls left out.
 /// </summary>
 internal static class MachineJson
 {

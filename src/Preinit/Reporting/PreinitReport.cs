@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Preconfig.ConfigSpace;
 using Preconfig.Preinit.Apply;
 using Preconfig.Preinit.Matching;
@@ -19,14 +18,11 @@ public sealed record DeviceOutcome
     /// <summary>Steps whose register read back as wanted (written, or already holding the value).</summary>
     public int Verified { get; init; }
     /// <summary>Only for a function the policy had reset (an extra key, allowed by the contract).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DeviceReset? Reset { get; init; }
     /// <summary>Registers not written because the capture did not hold all their bytes (<c>"CAP_EXP+10.w: byte(s)
     /// 0x70-0x71 not captured"</c>).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? LeftOut { get; init; }
     /// <summary>Every error status register the replay cleared, as read just before (the crash's evidence).</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ClearedError>? ClearedErrors { get; init; }
 }
 
@@ -196,10 +192,10 @@ public sealed record PreinitReport
     public static PreinitReport Empty(TimeSpan elapsed) => new() { Devices = [], ElapsedMs = Math.Round(elapsed.TotalMilliseconds, 3) };
 
     /// <summary>
-    /// The report as indented JSON, written key by key: byte for byte what the serializer writes for these records
-    /// (camelCase names in declaration order, the optional keys left out when null; a test holds the two equal), without
-    /// the serializer's type information, which would cost a preinit run more than writing the report and would make
-    /// the initramfs edition larger.
+    /// The report as indented JSON, written key by key, the one writer of the format (docs/cli.md): camelCase names in
+    /// declaration order, the optional keys left out when null (a golden file, tests/Preconfig.Tests/Golden, holds
+    /// it). Not the serializer: its type information would cost a preinit run more than writing the report and would
+    /// make the initramfs edition larger.
     /// </summary>
     public string ToJson()
     {
@@ -266,12 +262,4 @@ public sealed record PreinitReport
         }
         w.WriteEndObject();
     }
-
-    public static PreinitReport FromJson(string json) =>
-        JsonSerializer.Deserialize(json, ReportJsonContext.Default.PreinitReport) ?? throw new InvalidDataException("report: null");
 }
-
-[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    IgnoreReadOnlyProperties = true)]
-[JsonSerializable(typeof(PreinitReport))]
-internal sealed partial class ReportJsonContext : JsonSerializerContext;

@@ -1,6 +1,6 @@
 using System.IO.Abstractions;
 using System.IO.Abstractions.TestingHelpers;
-using Preconfig.ConfigCapture.Daemon;
+using Preconfig.Daemon;
 
 namespace Preconfig.Tests.Capture;
 

@@ -1,6 +1,6 @@
 using System.IO.Abstractions;
 using Preconfig.Cli.Capture;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.Handoff.Blob;
 
 namespace Preconfig.Tests.Capture;

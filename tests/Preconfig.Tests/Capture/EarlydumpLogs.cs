@@ -1,5 +1,5 @@
 using System.Text;
-using Preconfig.ConfigCapture.Earlydump;
+using Preconfig.Capture.Earlydump;
 using Preconfig.ConfigSpace.Lspci;
 
 namespace Preconfig.Tests.Capture;

@@ -1,6 +1,6 @@
 using System.IO.Abstractions;
 using System.Text;
-using Preconfig.ConfigCapture.Earlydump;
+using Preconfig.Capture.Earlydump;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.Handoff.Model;

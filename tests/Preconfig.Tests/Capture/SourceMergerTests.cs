@@ -1,5 +1,5 @@
-using Preconfig.ConfigCapture.Merge;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Merge;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Model;
 

@@ -1,5 +1,5 @@
-using Preconfig.ConfigCapture.Sources;
-using Preconfig.ConfigCapture.Sysfs;
+using Preconfig.Capture.Sources;
+using Preconfig.Capture.Sysfs;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Handoff.Model;

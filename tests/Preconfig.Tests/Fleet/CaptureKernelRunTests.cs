@@ -1,5 +1,5 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Fleet;
+using Preconfig.Daemon.Fleet;
 using Preconfig.Tests.Capture;
 
 namespace Preconfig.Tests.Fleet;

@@ -1,8 +1,8 @@
 using System.IO.Abstractions;
 using Microsoft.Extensions.Logging.Abstractions;
-using Preconfig.ConfigCapture.Daemon;
-using Preconfig.ConfigCapture.Fleet;
-using Preconfig.ConfigCapture.Sysfs;
+using Preconfig.Daemon;
+using Preconfig.Daemon.Fleet;
+using Preconfig.Capture.Sysfs;
 using Preconfig.Handoff.Stores;
 using Preconfig.Tests.Capture;
 

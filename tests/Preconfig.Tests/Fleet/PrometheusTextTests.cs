@@ -1,6 +1,6 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Daemon;
-using Preconfig.ConfigCapture.Fleet;
+using Preconfig.Daemon;
+using Preconfig.Daemon.Fleet;
 using Preconfig.Tests.Capture;
 
 namespace Preconfig.Tests.Fleet;

@@ -1,8 +1,8 @@
 using System.IO.Abstractions;
 using System.Text.Json;
-using Preconfig.Cli.Status;
-using Preconfig.ConfigCapture.Daemon;
-using Preconfig.ConfigCapture.Fleet;
+using Preconfig.FullEdition.Status;
+using Preconfig.Daemon;
+using Preconfig.Daemon.Fleet;
 using Preconfig.Tests.Capture;
 
 namespace Preconfig.Tests.Fleet;

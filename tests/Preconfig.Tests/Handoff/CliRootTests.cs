@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Preconfig.Cli;
+using Preconfig.FullEdition;
 
 namespace Preconfig.Tests.Handoff;
 
@@ -10,7 +11,7 @@ public sealed class CliRootTests
     private static Command FullRoot()
     {
         var root = new RootCommand(Verbs.Description);
-        foreach (var verb in Verbs.All()) root.Subcommands.Add(verb);
+        foreach (var verb in FullVerbs.All()) root.Subcommands.Add(verb);
         return root;
     }
 
@@ -27,7 +28,7 @@ public sealed class CliRootTests
     public void A_command_line_without_help_or_version_parses_the_same_on_the_plain_root(string line)
     {
         string[] args = line.Split(' ');
-        var plain = Verbs.Root(args);
+        var plain = FullVerbs.Root(args);
         Assert.IsNotType<RootCommand>(plain);
         var expected = FullRoot().Parse(args);
         var actual = plain.Parse(args);
@@ -50,6 +51,6 @@ public sealed class CliRootTests
     public void Anything_that_may_ask_for_help_or_version_gets_the_full_root(string line)
     {
         string[] args = line.Length == 0 ? [] : line.Split(' ');
-        Assert.IsType<RootCommand>(Verbs.Root(args));
+        Assert.IsType<RootCommand>(FullVerbs.Root(args));
     }
 }

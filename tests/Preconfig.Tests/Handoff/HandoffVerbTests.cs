@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.IO.Abstractions;
 using System.Text.Json;
 using Preconfig.Cli;
+using Preconfig.FullEdition;
 using Preconfig.Cli.Capture;
-using Preconfig.Cli.Export;
+using Preconfig.FullEdition.Export;
 using Preconfig.Cli.Verify;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.Handoff;
 using Preconfig.Handoff.Blob;
@@ -23,7 +24,7 @@ public class HandoffVerbTests
     private static int Cli(params string[] args)
     {
         var root = new RootCommand();
-        foreach (var v in Verbs.All()) root.Subcommands.Add(v);
+        foreach (var v in FullVerbs.All()) root.Subcommands.Add(v);
         return CliRunner.Run(root, args);
     }
 

@@ -1,5 +1,5 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Handoff.Blob;
@@ -97,8 +97,8 @@ public class SourcesTests
     [Fact]
     public void Sysfs_and_earlydump_forms_open_their_sources_and_several_sources_merge()
     {
-        Assert.IsType<Preconfig.ConfigCapture.Sysfs.SysfsSource>(SnapshotSources.Open("sysfs", Fs));
-        Assert.IsType<Preconfig.ConfigCapture.Earlydump.EarlydumpSource>(SnapshotSources.Open("earlydump:kmsg", Fs));
+        Assert.IsType<Preconfig.Capture.Sysfs.SysfsSource>(SnapshotSources.Open("sysfs", Fs));
+        Assert.IsType<Preconfig.Capture.Earlydump.EarlydumpSource>(SnapshotSources.Open("earlydump:kmsg", Fs));
         var two = new[] { SnapshotSources.Open("lspci:" + Asus, Fs), SnapshotSources.Open("lspci:" + Asus, Fs) };
         var merged = SnapshotSources.Take(two, out _);
         Assert.Equal(53, merged.Devices.Count);

@@ -1,4 +1,4 @@
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Inspection;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 using Preconfig.Handoff.Model;

@@ -1,4 +1,4 @@
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Inspection;
 using Preconfig.ConfigSpace;
 
 namespace Preconfig.Tests.Inspection;

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using Preconfig.Cli.Report;
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.FullEdition.Report;
+using Preconfig.Inspection;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Inspection;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Simulation;

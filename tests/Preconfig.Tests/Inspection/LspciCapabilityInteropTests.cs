@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Inspection;
 
 namespace Preconfig.Tests.Inspection;
 

@@ -1,4 +1,4 @@
-using Preconfig.ConfigCapture.Inspection;
+using Preconfig.Inspection;
 
 namespace Preconfig.Tests.Inspection;
 

@@ -75,7 +75,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
         var result = Run(paths, machine, (_, _) => snap, report: report);
         Assert.Equal(0, result.ExitCode);
         Assert.All(machine.Functions, f => Assert.False(f.Space.DmaAllowed && f.Space.Snapshot()[0x0e] == 0));
-        var written = PreinitReport.FromJson(File.ReadAllText(report));
+        var written = ReportReader.Read(File.ReadAllText(report));
         Assert.All(written.Devices, d => Assert.Equal("restored", d.Outcome));
         var kmsg = File.ReadAllLines(paths.Kmsg);
         Assert.All(kmsg, l => Assert.Matches(@"^<[3-7]>preconfig: ", l));

@@ -1,7 +1,7 @@
 using System.IO.Abstractions;
 using System.Text;
 using System.Text.Json;
-using Preconfig.ConfigCapture.Sources;
+using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;

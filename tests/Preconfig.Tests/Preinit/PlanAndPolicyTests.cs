@@ -307,7 +307,7 @@ public class PlanAndPolicyTests
             Assert.All(names.Skip(5), n => Assert.Contains(n, new[] { "reset", "leftOut", "clearedErrors" }));
             Assert.Contains(d.GetProperty("outcome").GetString(), new[] { "restored", "quiesced", "skipped", "failed" });
         }
-        Assert.Equal(report.Devices.Count, PreinitReport.FromJson(report.ToJson()).Devices.Count);
+        Assert.Equal(report.Devices.Count, ReportReader.Read(report.ToJson()).Devices.Count);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Preconfig.Cli;
+using Preconfig.FullEdition;
 using Preconfig.Handoff.Blob;
 using Preconfig.Handoff.Stores;
 using Preconfig.ConfigSpace.Simulation;
@@ -14,7 +15,7 @@ public sealed class PreinitVerbTests() : TempDirectoryTest("preinit-verb-")
     internal static int Run(params string[] args)
     {
         var root = new RootCommand("test");
-        foreach (var verb in Verbs.All()) root.Subcommands.Add(verb);
+        foreach (var verb in FullVerbs.All()) root.Subcommands.Add(verb);
         return CliRunner.Run(root, args);
     }
 
@@ -35,7 +36,7 @@ public sealed class PreinitVerbTests() : TempDirectoryTest("preinit-verb-")
         Assert.All(dirty.Functions, f => Assert.True(f.Space.DmaAllowed));
         string report = Path.Combine(Dir, "report.json");
         Assert.Equal(0, Run("preinit", "--from", $"sim:{fw}", "--target", $"sim:{run}", "--report", report, "--kmsg", Path.Combine(Dir, "kmsg"), "--strict"));
-        var r = PreinitReport.FromJson(File.ReadAllText(report));
+        var r = ReportReader.Read(File.ReadAllText(report));
         Assert.Equal(dirty.Count, r.Devices.Count);
         Assert.All(r.Devices, d => Assert.Equal("restored", d.Outcome));
         var after = SimulatedMachine.Load(run);
@@ -98,12 +99,12 @@ public sealed class PreinitStoreTests() : TempDirectoryTest("preinit-store-")
         HandoffStore.Parse(good, fs).Save(snapshot, HandoffKey.Load(fs, key));
 
         var root = new System.CommandLine.RootCommand("test");
-        foreach (var verb in Verbs.All()) root.Subcommands.Add(verb);
+        foreach (var verb in FullVerbs.All()) root.Subcommands.Add(verb);
         Assert.Equal(0, CliRunner.Run(root, ["sim", "dirty", run]));
         string report = Path.Combine(Dir, "report.json");
         Assert.Equal(0, CliRunner.Run(root, ["preinit", "--from", corrupt, "--from", $"file:{forged}", "--from", good, "--key", key,
             "--target", $"sim:{run}", "--kmsg", kmsg, "--report", report, "--strict"]));
-        Assert.All(PreinitReport.FromJson(File.ReadAllText(report)).Devices, d => Assert.Equal("restored", d.Outcome));
+        Assert.All(ReportReader.Read(File.ReadAllText(report)).Devices, d => Assert.Equal("restored", d.Outcome));
         var log = File.ReadAllLines(kmsg);
         Assert.Contains(log, l => l.StartsWith($"<4>preconfig: store {corrupt}:", StringComparison.Ordinal));
         Assert.Contains(log, l => l.StartsWith($"<4>preconfig: store file:{forged}:", StringComparison.Ordinal));

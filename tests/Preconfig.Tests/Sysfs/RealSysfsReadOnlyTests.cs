@@ -1,5 +1,5 @@
 using System.IO.Abstractions;
-using Preconfig.ConfigCapture.Sysfs;
+using Preconfig.Capture.Sysfs;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Sysfs;

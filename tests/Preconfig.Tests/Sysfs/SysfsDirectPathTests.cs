@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.IO.Abstractions;
 using System.Text;
-using Preconfig.ConfigCapture.Sources;
-using Preconfig.ConfigCapture.Sysfs;
+using Preconfig.Capture.Sources;
+using Preconfig.Capture.Sysfs;
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Sysfs;
 using static Preconfig.Tests.Capture.EarlydumpLogs;

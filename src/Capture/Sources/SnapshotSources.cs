@@ -1,0 +1,89 @@
+using System.IO.Abstractions;
+using Preconfig.Capture.Earlydump;
+using Preconfig.Capture.Merge;
+using Preconfig.Capture.Sysfs;
+using Preconfig.ConfigSpace.Simulation;
+using Preconfig.Handoff.Blob;
+using Preconfig.Handoff.Model;
+using Preconfig.Handoff.Stores;
+
+namespace Preconfig.Capture.Sources;
+
+/// <summary>Opens SOURCE specs and turns what they capture into a snapshot.</summary>
+public static class SnapshotSources
+{
+    public static string ToolVersion { get; } =
+        typeof(SnapshotSources).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>Opens a source spec (cli-contract.md "Inputs"). Forms this build cannot read are <see cref="UnsupportedSourceException"/>s.</summary>
+    public static ISnapshotSource Open(string text, IFileSystem fs, HandoffKey? key = null) => Open(SourceSpec.Parse(text), fs, key);
+
+    public static ISnapshotSource Open(SourceSpec spec, IFileSystem fs, HandoffKey? key = null)
+    {
+        spec = spec.Resolve(fs);
+        return spec.Kind switch
+        {
+            SourceKind.Lspci => new LspciSource(fs, spec.Argument, spec.Text.StartsWith("lspci:", StringComparison.Ordinal) ? spec.Text : "lspci:" + spec.Argument),
+            SourceKind.Sim => new PciAccessSource(LoadMachine(fs, spec.Argument), spec.Text.StartsWith("sim:", StringComparison.Ordinal) ? spec.Text : "sim:" + spec.Argument),
+            // Never with the key: the early snapshot is taken in the production initramfs, which must not carry the
+            // key (only the kdump one does), so it is never signed. It is this boot's (boot id checked), in /run.
+            SourceKind.Early => new EarlySource(new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), null, spec.Text),
+                LiveSystem.ReadLine(fs, LiveSystem.BootIdPath)),
+            SourceKind.Store => new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
+            SourceKind.Sysfs => new SysfsSource(fs, spec.Argument, spec.Text),
+            SourceKind.EarlyDump => new EarlydumpSource(spec.Argument, fs, spec.Text),
+            _ => throw new UnsupportedSourceException($"source '{spec.Text}': not a source this build reads"),
+        };
+    }
+
+    private static SimulatedMachine LoadMachine(IFileSystem fs, string path) =>
+        fs.File.Exists(path) ? SimulatedMachine.Load(path) : throw new FileNotFoundException($"{path}: no such file", path);
+
+    /// <summary>
+    /// A snapshot of what the sources captured. Several sources are merged (<see cref="SourceMerger"/>: per function
+    /// the most pristine bytes, completed by longer captures); where-and-when comes from the latest source that knows
+    /// (a live one, rather than an early snapshot it completes).
+    /// </summary>
+    public static Snapshot Take(IReadOnlyList<ISnapshotSource> sources, out IReadOnlyList<string> warnings)
+    {
+        if (sources.Count == 0) throw new ArgumentException("no source given");
+        var captures = sources.Select(s => s.Capture()).ToList();
+        return Merge(sources.Select(s => s.Description).ToList(), captures, out warnings);
+    }
+
+    /// <summary>
+    /// The snapshot of captures already taken (the daemon captures, then builds). A capture with no function at all
+    /// is refused (<see cref="InvalidDataException"/>): written to a store it would replace a good snapshot with nothing.
+    /// </summary>
+    public static Snapshot Merge(IReadOnlyList<string> descriptions, IReadOnlyList<SourceCapture> captures, out IReadOnlyList<string> warnings)
+    {
+        if (captures.All(c => c.Devices.Count == 0))
+        {
+            var said = captures.SelectMany(c => c.Warnings).Take(3).ToList();
+            throw new InvalidDataException($"no function captured from {string.Join(", ", descriptions)}" +
+                (said.Count > 0 ? $": {string.Join("; ", said)}" : ""));
+        }
+        if (captures.Count == 1)
+        {
+            warnings = captures[0].Warnings;
+            return FromCapture(descriptions[0], captures[0]);
+        }
+        var merged = SourceMerger.Merge(captures);
+        warnings = [.. captures.SelectMany(c => c.Warnings), .. merged.Warnings];
+        var system = captures.Select(c => c.System).Where(s => s is not null).MaxBy(s => s!.CapturedAt);
+        return FromCapture(descriptions, new SourceCapture(merged.Devices, warnings, system));
+    }
+
+    public static Snapshot FromCapture(string description, SourceCapture capture) => FromCapture([description], capture);
+
+    public static Snapshot FromCapture(IReadOnlyList<string> descriptions, SourceCapture capture) => new()
+    {
+        CapturedAt = capture.System?.CapturedAt ?? DateTimeOffset.UtcNow,
+        HostName = capture.System?.HostName ?? "",
+        KernelRelease = capture.System?.KernelRelease ?? "",
+        BootId = capture.System?.BootId ?? "",
+        ToolVersion = ToolVersion,
+        Sources = descriptions,
+        Devices = Snapshot.Normalize(capture.Devices),
+    };
+}
