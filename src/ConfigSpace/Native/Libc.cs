@@ -22,34 +22,19 @@ public static unsafe partial class Libc
     /// (<see cref="LinuxAbi.AT_FDCWD"/>: as open(2)). The fd, or -1 with <paramref name="errno"/>.</summary>
     public static int Open(ReadOnlySpan<byte> path, int flags, out int errno, int directory = LinuxAbi.AT_FDCWD)
     {
-        fixed (byte* p = path)
-        {
-            int fd = openat(directory, p, flags);
-            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
-            return fd;
-        }
+        fixed (byte* p = path) return Result(openat(directory, p, flags), out errno);
     }
 
     /// <summary>One read(2): the bytes read (0 at end of file), or -1 with <paramref name="errno"/> (EINTR included).</summary>
     public static int Read(int fd, Span<byte> buffer, out int errno)
     {
-        fixed (byte* p = buffer)
-        {
-            nint n = read(fd, p, buffer.Length);
-            errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-            return (int)n;
-        }
+        fixed (byte* p = buffer) return Result(read(fd, p, buffer.Length), out errno);
     }
 
     /// <summary>One write(2): the bytes written, or -1 with <paramref name="errno"/> (EINTR included).</summary>
     public static int Write(int fd, ReadOnlySpan<byte> buffer, out int errno)
     {
-        fixed (byte* p = buffer)
-        {
-            nint n = write(fd, p, buffer.Length);
-            errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-            return (int)n;
-        }
+        fixed (byte* p = buffer) return Result(write(fd, p, buffer.Length), out errno);
     }
 
     /// <summary>One pread(2), again on EINTR: the bytes read, or -1 with <paramref name="errno"/>.</summary>
@@ -57,13 +42,9 @@ public static unsafe partial class Libc
     {
         fixed (byte* p = buffer)
         {
-            while (true)
-            {
-                nint n = pread(fd, p, buffer.Length, offset);
-                if (n >= 0) { errno = 0; return (int)n; }
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR) return -1;
-            }
+            int n;
+            while ((n = Result(pread(fd, p, buffer.Length, offset), out errno)) < 0 && errno == Errno.EINTR) { }
+            return n;
         }
     }
 
@@ -72,13 +53,9 @@ public static unsafe partial class Libc
     {
         fixed (byte* p = buffer)
         {
-            while (true)
-            {
-                nint n = pwrite(fd, p, buffer.Length, offset);
-                if (n >= 0) { errno = 0; return (int)n; }
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR) return -1;
-            }
+            int n;
+            while ((n = Result(pwrite(fd, p, buffer.Length, offset), out errno)) < 0 && errno == Errno.EINTR) { }
+            return n;
         }
     }
 
@@ -90,16 +67,18 @@ public static unsafe partial class Libc
         return at;
     }
 
+    /// <summary>A call's result as an int, with the errno it left when it failed (read before any other call can change it).</summary>
+    private static int Result(nint n, out int errno)
+    {
+        errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return (int)n;
+    }
+
     /// <summary>One getdents64(2) into <paramref name="buffer"/> (records as <see cref="Dirent64"/>): the bytes
     /// written (0 at the end), or -1 with <paramref name="errno"/>.</summary>
     public static int ReadDirectory(int fd, Span<byte> buffer, out int errno)
     {
-        fixed (byte* p = buffer)
-        {
-            nint n = getdents64(fd, p, buffer.Length);
-            errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-            return (int)n;
-        }
+        fixed (byte* p = buffer) return Result(getdents64(fd, p, buffer.Length), out errno);
     }
 
     /// <summary>readlinkat(2): the target's length in <paramref name="target"/> (not NUL-terminated), or -1.</summary>

@@ -110,8 +110,7 @@ public abstract class SysfsBackendContract : IDisposable
         foreach (var f in real) _tree.AddDevice(f.Address, f.Config);
         var withBar = real.First(f => SysfsResources.HasBarOrRom(f.Config)).Address;
         var other = real.Last(f => SysfsResources.HasBarOrRom(f.Config)).Address;
-        Directory.CreateDirectory(Path.Combine(_tree.Root, "drivers", "e1000e"));
-        File.CreateSymbolicLink(Path.Combine(_tree.DeviceDir(withBar), "driver"), "../../drivers/e1000e/");
+        _tree.LinkDriver(withBar, "e1000e", "/");
         _tree.WriteAttribute(withBar, "resource", "0x00000000fbd00000 0x00000000fbd1ffff 0x0000000000040200\n");
         _tree.WriteAttribute(other, "resource", "not a resource line\n");
 
@@ -157,9 +156,8 @@ public abstract class SysfsBackendContract : IDisposable
     [Fact]
     public void Describe_reads_driver_link_reset_methods_and_resources()
     {
-        string dir = _tree.AddDevice(B, SysfsTree.Config(256));
-        Directory.CreateDirectory(Path.Combine(_tree.Root, "drivers", "nvme"));
-        File.CreateSymbolicLink(Path.Combine(dir, "driver"), "../../drivers/nvme");
+        _tree.AddDevice(B, SysfsTree.Config(256));
+        _tree.LinkDriver(B, "nvme");
         _tree.WriteAttribute(B, "reset_method", "flr bus\n");
         _tree.WriteAttribute(B, "resource",
             "0x00000000fb000000 0x00000000fb003fff 0x0000000000140204\n" +

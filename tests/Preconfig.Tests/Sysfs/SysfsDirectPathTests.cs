@@ -32,9 +32,8 @@ public sealed class SysfsDirectPathTests : IDisposable
 
     private void AddDescribedDevices()
     {
-        string nic = _tree.AddDevice(Nic, WithBars(SysfsTree.Config(4096), 0xfbd00000, 0, 0, 0xe001));
-        Directory.CreateDirectory(Path.Combine(_tree.Root, "drivers", "e1000e"));
-        File.CreateSymbolicLink(Path.Combine(nic, "driver"), "../../drivers/e1000e/");
+        _tree.AddDevice(Nic, WithBars(SysfsTree.Config(4096), 0xfbd00000, 0, 0, 0xe001));
+        _tree.LinkDriver(Nic, "e1000e", "/");
         _tree.WriteAttribute(Nic, "reset_method", "flr  bus\n");
         _tree.WriteAttribute(Nic, "resource",
             "0x00000000fbd00000 0x00000000fbd1ffff 0x0000000000040200\n" +
