@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, only when missing. Usage: scripts/install-deps.sh [extra packages...]
 set -euo pipefail
-wanted=(pciutils python3-msgpack python3-prometheus-client cpio "$@")
+# clang-14 and libc6-dev-arm64-cross: tests/Preconfig.Tests/Native/LinuxAbiTests.cs checks every number the native
+# boundary passes to libc against the x86-64 and the arm64 C headers.
+wanted=(pciutils python3-msgpack python3-prometheus-client cpio clang-14 libc6-dev-arm64-cross "$@")
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -10,5 +12,7 @@ done
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Several sessions share the machine: wait for another apt-get's lock rather than fail on it.
+lock=(-o DPkg::Lock::Timeout=600)
+$SUDO apt-get "${lock[@]}" update -qq >/dev/null
+$SUDO apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Preconfig.ConfigSpace.Native;
 
 namespace Preconfig.Cli;
 
@@ -11,7 +12,7 @@ namespace Preconfig.Cli;
 /// unlike it, neither is a descriptor that was never open (EBADF: started with 1 or 2 closed): the runtime's Console
 /// throws there, and preinit --boot, whose every failure is logged to the console, then aborted.
 /// </summary>
-internal static partial class PlainConsole
+internal static class PlainConsole
 {
     public static void Use()
     {
@@ -25,31 +26,21 @@ internal static partial class PlainConsole
     /// <summary>write(2) to a descriptor this process does not own (never closed here).</summary>
     internal sealed class FdWriteStream(int fd) : Stream
     {
-        private const int EINTR = 4, EBADF = 9, EAGAIN = 11, EPIPE = 32;
-        private const short POLLOUT = 4;
-
-        public override unsafe void Write(ReadOnlySpan<byte> buffer)
+        public override void Write(ReadOnlySpan<byte> buffer)
         {
-            fixed (byte* start = buffer)
+            while (!buffer.IsEmpty)
             {
-                byte* p = start;
-                nint left = buffer.Length;
-                while (left > 0)
+                int n = Libc.Write(fd, buffer, out int errno);
+                if (n >= 0) { buffer = buffer[n..]; continue; }
+                if (errno is Errno.EPIPE or Errno.EBADF) return;
+                if (errno == Errno.EINTR) continue;
+                if (errno == Errno.EAGAIN)
                 {
-                    nint n = write(fd, p, left);
-                    if (n >= 0) { p += n; left -= n; continue; }
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno is EPIPE or EBADF) return;
-                    if (errno == EINTR) continue;
-                    if (errno == EAGAIN)
-                    {
-                        // A non-blocking descriptor that is full: wait until it takes more, as the Console does.
-                        var wait = new PollFd { Fd = fd, Events = POLLOUT };
-                        poll(&wait, 1, -1);
-                        continue;
-                    }
-                    throw new IOException($"write to descriptor {fd}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+                    // A non-blocking descriptor that is full: wait until it takes more, as the Console does.
+                    Libc.Poll(fd, LinuxAbi.POLLOUT, -1);
+                    continue;
                 }
+                throw new IOException($"write to descriptor {fd}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
             }
         }
 
@@ -64,18 +55,4 @@ internal static partial class PlainConsole
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    private static unsafe partial nint write(int fd, byte* buffer, nint count);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int poll(PollFd* fds, nuint count, int timeout);
 }

@@ -30,7 +30,7 @@ public sealed record PreinitOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(1);
     public EnvironmentPaths Paths { get; init; } = new();
     /// <summary>For the dry-run script: where reset files live, and extra setpci options.</summary>
-    public string SysfsRoot { get; init; } = "/sys/bus/pci";
+    public string SysfsRoot { get; init; } = Preconfig.ConfigSpace.Sysfs.SysfsConfigSpace.DefaultRoot;
     public string SetpciOptions { get; init; } = "";
     public IResetStep ResetStep { get; init; } = AccessResetStep.Instance;
     /// <summary><c>--key</c>: blobs must be signed with this key. In boot mode without it, <see cref="EnvironmentPaths.Key"/>

@@ -1,5 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Preconfig.ConfigSpace.Native;
+using static Preconfig.ConfigSpace.Native.Errno;
+using static Preconfig.ConfigSpace.Native.OpenFlags;
 
 namespace Preconfig.Capture.Earlydump;
 
@@ -11,21 +14,17 @@ namespace Preconfig.Capture.Earlydump;
 /// Lines are numbered by the record's sequence number, which is what <c>dmesg -r</c> and journald show too.
 /// The path is injectable: tests use a regular file of records (read until end of file).
 /// </summary>
-public static partial class KmsgReader
+public static class KmsgReader
 {
     public const string DefaultPath = "/dev/kmsg";
-
-    // Linux generic values (x86-64, arm64, riscv, ppc64le, s390x share them).
-    private const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
-    private const int EINTR = 4, EAGAIN = 11, EINVAL = 22, EPIPE = 32;
 
     /// <summary>The log as numbered lines. <paramref name="lostRecords"/> counts EPIPE: records overwritten while reading.</summary>
     public static List<(int Line, string Text)> ReadLines(string path, out int lostRecords)
     {
         lostRecords = 0;
         var lines = new List<(int, string)>();
-        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0) throw ErrnoException(path, "cannot open", Marshal.GetLastPInvokeError());
+        int fd = Libc.Open(Libc.Terminated(path), O_RDONLY | O_NONBLOCK | O_CLOEXEC, out int openErrno);
+        if (fd < 0) throw ErrnoException(path, "cannot open", openErrno);
         try
         {
             // One kmsg read returns one whole record, or EINVAL if the buffer is too small for it (records are
@@ -34,17 +33,16 @@ public static partial class KmsgReader
             var pending = new List<byte>();
             while (true)
             {
-                nint n = read(fd, buffer, buffer.Length);
+                int n = Libc.Read(fd, buffer, out int errno);
                 if (n < 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
                     if (errno == EINTR) continue;
                     if (errno == EAGAIN) break;
                     if (errno == EPIPE) { lostRecords++; continue; }
                     throw ErrnoException(path, errno == EINVAL ? "a record larger than the read buffer in" : "read failed on", errno);
                 }
                 if (n == 0) break;
-                pending.AddRange(buffer.AsSpan(0, (int)n));
+                pending.AddRange(buffer.AsSpan(0, n));
                 TakeRecords(pending, lines);
             }
             pending.Add((byte)'\n');
@@ -52,7 +50,7 @@ public static partial class KmsgReader
         }
         finally
         {
-            close(fd);
+            Libc.Close(fd);
         }
         return lines;
     }
@@ -109,13 +107,4 @@ public static partial class KmsgReader
 
     private static IOException ErrnoException(string path, string what, int errno) =>
         new($"{path}: {what} the kernel log: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    private static partial nint read(int fd, [Out] byte[] buffer, nint count);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int close(int fd);
 }

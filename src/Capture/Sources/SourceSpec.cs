@@ -25,14 +25,12 @@ public enum SourceKind
 /// <summary>A parsed SOURCE or INPUT: its kind and argument (file, root, store spec), and the text as written.</summary>
 public sealed record SourceSpec(SourceKind Kind, string Argument, string Text)
 {
-    public const string DefaultSysfsRoot = "/sys/bus/pci";
-
     /// <summary>Parses the forms of cli-contract.md "Inputs". A plain path stays <see cref="SourceKind.Path"/>.</summary>
     public static SourceSpec Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length == 0) throw new FormatException("empty source");
-        if (text == "sysfs") return new(SourceKind.Sysfs, DefaultSysfsRoot, text);
+        if (text == "sysfs") return new(SourceKind.Sysfs, Preconfig.ConfigSpace.Sysfs.SysfsConfigSpace.DefaultRoot, text);
         if (HandoffStore.HasStorePrefix(text)) return new(SourceKind.Store, text, text);
         int colon = text.IndexOf(':');
         if (colon > 0)

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Preconfig.Capture.Sources;
 using Preconfig.ConfigSpace;
+using Preconfig.ConfigSpace.Native;
 using Preconfig.ConfigSpace.Registers;
 using Preconfig.ConfigSpace.Sysfs;
 

@@ -21,8 +21,8 @@ public sealed class SysfsSource(IFileSystem fileSystem, string root = SysfsConfi
         using var access = new SysfsPciAccess(fileSystem, Root, writable: false);
         return new PciAccessSource(access, Description, LiveSystem.Now(fileSystem))
         {
-            // On the real file system, the fast path (a third of the syscalls); tests' other file systems keep theirs.
-            Reader = fileSystem is FileSystem ? addresses => SysfsBulkReader.ReadAll(Root, addresses) : null,
+            // Read through libc (the real file system): the fast path, a third of the syscalls; other file systems keep theirs.
+            Reader = access.Backend.ThroughLibc ? addresses => SysfsBulkReader.ReadAll(Root, addresses) : null,
         }.Capture();
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Abstractions;
+using Preconfig.ConfigSpace.Native;
 using Preconfig.ConfigSpace.Registers;
 
 namespace Preconfig.ConfigSpace.Sysfs;
@@ -30,32 +31,24 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
     /// <summary>Opens <c>ROOT/devices/&lt;address&gt;/config</c>; read-write when <paramref name="writable"/> (falls back
     /// to read-only when the open for writing is refused, see <see cref="Writable"/>).</summary>
     public SysfsConfigSpace(IFileSystem fileSystem, string root, PciAddress address, bool writable = true)
-        : this(fileSystem, DeviceDirectory(fileSystem, root, address), address, writable, null) { }
+        : this(SysfsBackend.For(fileSystem), DeviceDirectory(fileSystem, root, address), address, writable, null) { }
 
     /// <param name="streamSeam">Tests wrap the opened stream to make it fail or read short as the kernel can.</param>
     internal SysfsConfigSpace(IFileSystem fileSystem, string deviceDirectory, PciAddress address, bool writable, Func<Stream, Stream>? streamSeam)
+        : this(SysfsBackend.For(fileSystem), deviceDirectory, address, writable, streamSeam) { }
+
+    internal SysfsConfigSpace(SysfsBackend backend, string deviceDirectory, PciAddress address, bool writable, Func<Stream, Stream>? streamSeam)
     {
-        _fs = fileSystem;
+        _fs = backend.Files;
         Address = address;
-        ConfigPath = fileSystem.Path.Combine(deviceDirectory, "config");
+        ConfigPath = _fs.Path.Combine(deviceDirectory, "config");
         Stream stream;
         try
         {
-            if (fileSystem is FileSystem)
-            {
-                // The real file system: the fd itself (open, lseek for the size), not a FileStream (stat, open, fstat, lseek).
-                var fd = FdStream.Open(ConfigPath, writable);
-                ReportedLength = (int)Math.Min(fd.Length, Header.ExtConfigSize);
-                Writable = fd.CanWrite;
-                stream = fd;
-            }
-            else
-            {
-                long size = fileSystem.FileInfo.New(ConfigPath).Length;
-                ReportedLength = (int)Math.Min(size, Header.ExtConfigSize);
-                stream = OpenStream(writable, out bool opened);
-                Writable = opened;
-            }
+            // Through libc: the fd itself (open, lseek for the size), not a FileStream (stat, open, fstat, lseek).
+            stream = backend.OpenConfig(ConfigPath, writable, out bool opened, out long size);
+            ReportedLength = (int)Math.Min(size, Header.ExtConfigSize);
+            Writable = opened;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -68,7 +61,8 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
         _stream = streamSeam is null ? stream : streamSeam(stream);
         try
         {
-            if (_stream is FdStream) OpeningRead();
+            // Through libc, unwrapped, the open reads the whole space at once; a seam's stream is probed as any other.
+            if (backend.ThroughLibc && streamSeam is null) OpeningRead();
             else
             {
                 Length = ProbeLength();
@@ -219,22 +213,6 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
     internal static string DeviceDirectory(IFileSystem fs, string root, PciAddress address) =>
         fs.Path.Combine(root, "devices", address.ToString());
 
-    private Stream OpenStream(bool writable, out bool opened)
-    {
-        // bufferSize 0: no FileStream buffer, so each Read/Write is exactly one pread/pwrite of the caller's width.
-        if (writable)
-        {
-            try
-            {
-                opened = true;
-                return _fs.FileStream.New(ConfigPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 0, FileOptions.None);
-            }
-            catch (UnauthorizedAccessException) { }
-        }
-        opened = false;
-        return _fs.FileStream.New(ConfigPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.None);
-    }
-
     /// <summary>The largest of the lengths the kernel hands out whose last byte reads.</summary>
     private int ProbeLength()
     {
@@ -296,85 +274,5 @@ public sealed class SysfsConfigSpace : IConfigSpace, IDisposable
         if (!nodev && _fs.File.Exists(ConfigPath)) return null;
         Removed = true;
         return new DeviceRemovedException(Address, offset, nodev ? "No such device (ENODEV): the function was removed" : $"{ConfigPath} is gone: the function was removed", e);
-    }
-
-    /// <summary>
-    /// Positioned reads and writes on a libc fd (<see cref="SysfsFile"/>): each Read/Write is exactly one pread/pwrite
-    /// of the caller's width at <see cref="Position"/>, as FileStream with bufferSize 0 does, without its open-time
-    /// stat, fstat and lseek. Failures are raised as .NET raises them (IOException with HResult = errno).
-    /// </summary>
-    private sealed class FdStream : Stream
-    {
-        private readonly string _path;
-        private int _fd;
-
-        private FdStream(int fd, string path, bool writable, long length)
-        {
-            _fd = fd;
-            _path = path;
-            CanWrite = writable;
-            Length = length;
-        }
-
-        /// <summary>Opens for reading and writing when asked and allowed, else read-only (as <see cref="OpenStream"/>).</summary>
-        public static FdStream Open(string path, bool writable)
-        {
-            var name = SysfsPath.Terminated(path);
-            int errno = 0, fd = -1;
-            if (writable) fd = SysfsFile.Open(name, write: true, out errno);
-            bool opened = fd >= 0;
-            if (fd < 0 && (!writable || errno is Errno.EACCES or Errno.EPERM)) fd = SysfsFile.Open(name, write: false, out errno);
-            if (fd < 0)
-                throw errno is Errno.ENOENT or Errno.ENOTDIR ? new FileNotFoundException($"{path}: no such file", path) : SysfsFile.Exception(errno, path);
-            long length = SysfsFile.Size(fd, out errno);
-            if (length < 0)
-            {
-                SysfsFile.Close(fd);
-                throw SysfsFile.Exception(errno, path);
-            }
-            return new FdStream(fd, path, opened, length);
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => true;
-        public override bool CanWrite { get; }
-        public override long Length { get; }
-        public override long Position { get; set; }
-
-        public override int Read(Span<byte> buffer)
-        {
-            ObjectDisposedException.ThrowIf(_fd < 0, this);
-            int n = SysfsFile.PRead(_fd, buffer, Position, out int errno);
-            if (n < 0) throw SysfsFile.Exception(errno, _path);
-            Position += n;
-            return n;
-        }
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            ObjectDisposedException.ThrowIf(_fd < 0, this);
-            int n = SysfsFile.PWrite(_fd, buffer, Position, out int errno);
-            if (n < 0) throw SysfsFile.Exception(errno, _path);
-            if (n != buffer.Length) throw new IOException($"{_path}: short write ({n} of {buffer.Length} bytes)");
-            Position += n;
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => Position + offset,
-            _ => Length + offset,
-        };
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Flush() { }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (_fd >= 0) SysfsFile.Close(_fd);
-            _fd = -1;
-            base.Dispose(disposing);
-        }
     }
 }

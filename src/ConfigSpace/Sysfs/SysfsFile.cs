@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
+using Preconfig.ConfigSpace.Native;
 
 namespace Preconfig.ConfigSpace.Sysfs;
 
@@ -12,12 +12,10 @@ namespace Preconfig.ConfigSpace.Sysfs;
 /// (<see cref="SysfsPath"/>), so no string is made per attribute. Used for the real file system only: any other
 /// <see cref="System.IO.Abstractions.IFileSystem"/> (tests' seams) keeps going through System.IO.Abstractions.
 /// </summary>
-internal static unsafe partial class SysfsFile
+internal static class SysfsFile
 {
-    private const int O_RDONLY = 0, O_RDWR = 2, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000, SEEK_END = 2;
-
     /// <summary>AT_FDCWD: a path relative to an fd of this value is taken as open(2) takes it.</summary>
-    public const int AtCwd = -100;
+    public const int AtCwd = LinuxAbi.AT_FDCWD;
 
     /// <summary>
     /// Opens <paramref name="path"/>, relative to the directory <paramref name="directory"/> when given (openat(2)): a
@@ -25,83 +23,31 @@ internal static unsafe partial class SysfsFile
     /// The fd, or -1 with <paramref name="errno"/>.
     /// </summary>
     public static int Open(ReadOnlySpan<byte> path, bool write, out int errno, int directory = AtCwd) =>
-        OpenAt(directory, path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC, out errno);
-
-    private static int OpenAt(int directory, ReadOnlySpan<byte> path, int flags, out int errno)
-    {
-        fixed (byte* p = path)
-        {
-            int fd = openat(directory, p, flags);
-            errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
-            return fd;
-        }
-    }
+        Libc.Open(path, (write ? OpenFlags.O_RDWR : OpenFlags.O_RDONLY) | OpenFlags.O_CLOEXEC, out errno, directory);
 
     /// <summary>One pread (again on EINTR): the bytes read, or -1 with <paramref name="errno"/>.</summary>
-    public static int PRead(int fd, Span<byte> buffer, long offset, out int errno)
-    {
-        fixed (byte* p = buffer)
-        {
-            while (true)
-            {
-                nint n = pread(fd, p, buffer.Length, offset);
-                if (n >= 0) { errno = 0; return (int)n; }
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR) return -1;
-            }
-        }
-    }
+    public static int PRead(int fd, Span<byte> buffer, long offset, out int errno) => Libc.PRead(fd, buffer, offset, out errno);
 
     /// <summary>One pwrite (again on EINTR): the bytes written, or -1 with <paramref name="errno"/>.</summary>
-    public static int PWrite(int fd, ReadOnlySpan<byte> buffer, long offset, out int errno)
-    {
-        fixed (byte* p = buffer)
-        {
-            while (true)
-            {
-                nint n = pwrite(fd, p, buffer.Length, offset);
-                if (n >= 0) { errno = 0; return (int)n; }
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != Errno.EINTR) return -1;
-            }
-        }
-    }
+    public static int PWrite(int fd, ReadOnlySpan<byte> buffer, long offset, out int errno) => Libc.PWrite(fd, buffer, offset, out errno);
 
     /// <summary>The file's size (sysfs gives a binary attribute's size: 256 or 4096 for config), or -1 with errno.</summary>
-    public static long Size(int fd, out int errno)
-    {
-        long size = lseek(fd, 0, SEEK_END);
-        errno = size < 0 ? Marshal.GetLastPInvokeError() : 0;
-        return size;
-    }
+    public static long Size(int fd, out int errno) => Libc.Seek(fd, 0, LinuxAbi.SEEK_END, out errno);
 
-    public static void Close(int fd) => close(fd);
+    public static void Close(int fd) => Libc.Close(fd);
 
     /// <summary>
     /// One getdents64(2) of the open directory <paramref name="fd"/> into <paramref name="buffer"/>: the bytes of
     /// entries read (0 at the end), or -1 with <paramref name="errno"/>. <see cref="DirectoryEntries"/> walks them.
     /// </summary>
-    public static int ReadEntries(int fd, Span<byte> buffer, out int errno)
-    {
-        fixed (byte* p = buffer)
-        {
-            nint n = getdents64(fd, p, buffer.Length);
-            errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
-            return (int)n;
-        }
-    }
+    public static int ReadEntries(int fd, Span<byte> buffer, out int errno) => Libc.ReadDirectory(fd, buffer, out errno);
 
     /// <summary>Opens a directory to open paths inside it (<see cref="Open"/>) or list it (<see cref="ReadEntries"/>); the fd, or -1 with <paramref name="errno"/>.</summary>
     public static int OpenDirectory(ReadOnlySpan<byte> path, out int errno) =>
-        OpenAt(AtCwd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, out errno);
+        Libc.Open(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC, out errno);
 
     /// <summary>Whether <paramref name="path"/> exists (one access(2) with F_OK; a path ending in '/' must be a directory).</summary>
-    public static bool Exists(ReadOnlySpan<byte> path)
-    {
-        fixed (byte* p = path) return access(p, F_OK) == 0;
-    }
-
-    private const int F_OK = 0;
+    public static bool Exists(ReadOnlySpan<byte> path) => Libc.Access(path, LinuxAbi.F_OK) == 0;
 
     /// <summary>
     /// A whole attribute: open, one pread at 0, close; the bytes read, or -1 with <paramref name="errno"/>. One read is
@@ -113,7 +59,7 @@ internal static unsafe partial class SysfsFile
         int fd = Open(path, write: false, out errno, directory);
         if (fd < 0) return -1;
         int n = PRead(fd, buffer, 0, out errno);
-        close(fd);
+        Libc.Close(fd);
         return n;
     }
 
@@ -122,22 +68,15 @@ internal static unsafe partial class SysfsFile
     public static string? LinkName(ReadOnlySpan<byte> path, int directory = AtCwd)
     {
         Span<byte> target = stackalloc byte[512];
-        nint n = ReadLink(directory, path, target);
+        nint n = Libc.ReadLink(path, target, directory);
         // A target that fills the buffer may have been cut: again with room for any path.
-        if (n == target.Length) n = ReadLink(directory, path, target = new byte[PathMax]);
+        if (n == target.Length) n = Libc.ReadLink(path, target = new byte[PathMax], directory);
         if (n <= 0) return null;
         var text = target[..(int)n].TrimEnd((byte)'/');
         return Encoding.UTF8.GetString(text[(text.LastIndexOf((byte)'/') + 1)..]);
     }
 
     private const int PathMax = 4096;
-
-    private static nint ReadLink(int directory, ReadOnlySpan<byte> path, Span<byte> target)
-    {
-        fixed (byte* p = path)
-        fixed (byte* t = target)
-            return readlinkat(directory, p, t, target.Length);
-    }
 
     /// <summary>An IOException as .NET raises it for a failed syscall (HResult = errno; EACCES/EPERM as
     /// UnauthorizedAccessException around it), so <see cref="Errno.Of"/> reads it back.</summary>
@@ -146,40 +85,15 @@ internal static unsafe partial class SysfsFile
         var io = new IOException($"{path}: {Errno.Describe(errno)}", errno);
         return errno is Errno.EACCES or Errno.EPERM ? new UnauthorizedAccessException(io.Message, io) : io;
     }
-
-    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
-    private static partial int openat(int directory, byte* path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "pread", SetLastError = true)]
-    private static partial nint pread(int fd, byte* buffer, nint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
-    private static partial nint pwrite(int fd, byte* buffer, nint count, long offset);
-
-    [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
-    private static partial long lseek(int fd, long offset, int whence);
-
-    [LibraryImport("libc", EntryPoint = "readlinkat", SetLastError = true)]
-    private static partial nint readlinkat(int directory, byte* path, byte* buffer, nint size);
-
-    [LibraryImport("libc", EntryPoint = "getdents64", SetLastError = true)]
-    private static partial nint getdents64(int fd, byte* buffer, nint size);
-
-    [LibraryImport("libc", EntryPoint = "access")]
-    private static partial int access(byte* path, int mode);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int close(int fd);
 }
 
 /// <summary>
-/// The names in what one <see cref="SysfsFile.ReadEntries"/> read (struct linux_dirent64: d_ino 8 bytes, d_off 8,
-/// d_reclen 2, d_type 1, then the NUL-terminated name), "." and ".." included: a listing with no string and no stat
-/// per entry.
+/// The names in what one <see cref="SysfsFile.ReadEntries"/> read (<see cref="Dirent64"/> records), "." and ".."
+/// included: a listing with no string and no stat per entry.
 /// </summary>
 internal ref struct DirectoryEntries(ReadOnlySpan<byte> entries)
 {
-    private const int RecordLength = 16, Name = 19;
+    private const int RecordLength = Dirent64.RecordLengthOffset, Name = Dirent64.NameOffset;
     private readonly ReadOnlySpan<byte> _entries = entries;
     private int _next;
 
@@ -268,12 +182,7 @@ internal sealed class SysfsPath
     }
 
     /// <summary>One path, NUL-terminated, for a single open.</summary>
-    public static byte[] Terminated(string path)
-    {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
-        Encoding.UTF8.GetBytes(path, bytes);
-        return bytes;
-    }
+    public static byte[] Terminated(string path) => Libc.Terminated(path);
 
     /// <summary>The path as text, for messages.</summary>
     public static string Text(ReadOnlySpan<byte> path) => Encoding.UTF8.GetString(path.TrimEnd((byte)0));

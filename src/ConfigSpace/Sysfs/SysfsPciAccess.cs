@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.IO.Abstractions;
-using System.Runtime.CompilerServices;
 using System.Text;
+using Preconfig.ConfigSpace.Native;
 
 namespace Preconfig.ConfigSpace.Sysfs;
 
@@ -16,17 +16,24 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     private readonly bool _writable;
     private readonly Dictionary<PciAddress, SysfsConfigSpace> _open = [];
     private readonly Lock _lock = new();
-    private readonly SysfsPath _describePath = new(); // also DescribeDirect's lock
 
     /// <param name="writable">False opens every config read-only (inspection, tests against the real /sys).</param>
     public SysfsPciAccess(IFileSystem fileSystem, string root = SysfsConfigSpace.DefaultRoot, bool writable = true)
+        : this(SysfsBackend.For(fileSystem), root, writable) { }
+
+    /// <summary>Over the given backend (the contract tests run each over the same tree).</summary>
+    internal SysfsPciAccess(SysfsBackend backend, string root, bool writable = true)
     {
-        _fs = fileSystem;
+        Backend = backend;
+        _fs = backend.Files;
         Root = root;
         _writable = writable;
     }
 
     public string Root { get; }
+
+    /// <summary>How this access reads the tree, chosen once (<see cref="SysfsBackend.For"/>).</summary>
+    internal SysfsBackend Backend { get; }
 
     /// <summary>Tests observe (and fail) attribute writes here: (path, text) -> null for success or the errno text.</summary>
     internal Func<string, string, string?>? AttributeWriteSeam { get; set; }
@@ -37,53 +44,13 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     {
         string devices = _fs.Path.Combine(Root, "devices");
         // Entries are symlinks to directories on a real sysfs, plain directories in a tree we wrote.
-        var list = _fs is FileSystem ? ListDirect(devices) : null;
-        if (list is null)
-        {
-            if (!_fs.Directory.Exists(devices)) throw NoDevices(devices);
-            list = [];
-            foreach (string entry in _fs.Directory.EnumerateFileSystemEntries(devices))
-                if (PciAddress.TryParse(_fs.Path.GetFileName(entry), out var address))
-                    list.Add(address);
-        }
+        var list = Backend.ListFunctions(devices) ?? throw NoDevices(devices);
         list.Sort();
         return list;
     }
 
     private DirectoryNotFoundException NoDevices(string devices) => new($"{devices}: no such directory (is {Root} a sysfs PCI root?)");
 
-    /// <summary>
-    /// The names of ROOT/devices on the real file system, straight from getdents64: no stat and no string per entry,
-    /// where FileSystemEnumerable made one (with the address parse, 2.0 M -> 1.5 M instructions for 870 functions).
-    /// </summary>
-    [SkipLocalsInit]
-    private List<PciAddress> ListDirect(string devices)
-    {
-        int fd = SysfsFile.OpenDirectory(SysfsPath.Terminated(devices), out int errno);
-        if (fd < 0)
-            throw errno is Errno.ENOENT or Errno.ENOTDIR ? NoDevices(devices) : SysfsFile.Exception(errno, devices);
-        try
-        {
-            var list = new List<PciAddress>();
-            var buffer = new byte[32 * 1024];
-            Span<char> text = stackalloc char[64];
-            int n;
-            while ((n = SysfsFile.ReadEntries(fd, buffer, out errno)) > 0)
-                foreach (var name in new DirectoryEntries(buffer.AsSpan(0, n)))
-                {
-                    // A function's name is ASCII ("0000:00:1c.0"): widened in place, no string made.
-                    if (name.Length > text.Length) continue;
-                    for (int i = 0; i < name.Length; i++) text[i] = (char)name[i];
-                    if (PciAddress.TryParse(text[..name.Length], out var address)) list.Add(address);
-                }
-            if (n < 0) throw SysfsFile.Exception(errno, devices);
-            return list;
-        }
-        finally
-        {
-            SysfsFile.Close(fd);
-        }
-    }
 
     /// <summary>The function's config space, opened once and shared (reopened after it was found removed).</summary>
     public IConfigSpace Open(PciAddress address) => OpenSysfs(address);
@@ -99,7 +66,7 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
             if (_open.TryGetValue(address, out var space) && !space.Removed) return space;
             space?.Dispose();
             _open.Remove(address);
-            space = new SysfsConfigSpace(_fs, Root, address, _writable);
+            space = new SysfsConfigSpace(Backend, DeviceDirectory(address), address, _writable, null);
             _open[address] = space;
             opened = true;
             return space;
@@ -117,65 +84,7 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     public PciFunctionInfo Describe(PciAddress address) => Describe(address, FunctionInfoParts.All);
 
     /// <summary>The parts asked for; the others are left empty (no driver, no reset methods, no resources, boot_vga unknown).</summary>
-    public PciFunctionInfo Describe(PciAddress address, FunctionInfoParts parts)
-    {
-        string dir = DeviceDirectory(address);
-        if (_fs is FileSystem) return DescribeDirect(address, dir, parts);
-        if (!_fs.Directory.Exists(dir)) throw new DeviceRemovedException(address, 0, $"no sysfs node {dir}");
-        return new PciFunctionInfo(
-            (parts & FunctionInfoParts.Driver) != 0 ? Driver(dir) : null,
-            (parts & FunctionInfoParts.ResetMethods) != 0 ? ResetMethods(dir) ?? [] : [],
-            (parts & FunctionInfoParts.Resources) != 0 ? Resources(address, dir) : [],
-            (parts & FunctionInfoParts.BootVga) != 0 ? BootVga(dir) : null);
-    }
-
-    /// <summary>
-    /// <see cref="Describe(PciAddress, FunctionInfoParts)"/> on the real file system: the same answers and errors with
-    /// a fraction of the syscalls (<see cref="SysfsFile"/>: one readlink, one failed open per absent attribute,
-    /// open/pread/close per present one, and no path made absolute).
-    /// </summary>
-    // SkipLocalsInit below: zeroing the 4 KiB read buffer cost more than the parse.
-    private PciFunctionInfo DescribeDirect(PciAddress address, string dir, FunctionInfoParts parts)
-    {
-        lock (_describePath) return DescribeDirect(address, dir, _describePath.At(dir), parts);
-    }
-
-    [SkipLocalsInit]
-    private static PciFunctionInfo DescribeDirect(PciAddress address, string dir, SysfsPath path, FunctionInfoParts parts)
-    {
-        // A function with a driver link is there; without one, whether its directory is (one access(2), where
-        // Directory.Exists makes the path absolute first: getcwd and stat).
-        string? driver = (parts & FunctionInfoParts.Driver) != 0 ? SysfsFile.LinkName(path.Attribute("driver"u8)) : null;
-        if (driver is null && !SysfsFile.Exists(path.Attribute(""u8))) throw new DeviceRemovedException(address, 0, $"no sysfs node {dir}");
-
-        Span<byte> text = stackalloc byte[4096];
-        IReadOnlyList<string> methods = [];
-        if ((parts & FunctionInfoParts.ResetMethods) != 0)
-        {
-            var methodsPath = path.Attribute("reset_method"u8);
-            int n = SysfsFile.ReadAttribute(methodsPath, text, out int errno);
-            if (n < 0 && errno is not (Errno.ENOENT or Errno.ENOTDIR)) throw SysfsFile.Exception(errno, SysfsPath.Text(methodsPath));
-            if (n >= 0) methods = ParseResetMethods(text[..n]);
-        }
-
-        IReadOnlyList<BarResource> resources = [];
-        if ((parts & FunctionInfoParts.Resources) != 0)
-        {
-            var resourcePath = path.Attribute("resource"u8);
-            int n = SysfsFile.ReadAttribute(resourcePath, text, out int errno);
-            if (n < 0 && errno is not (Errno.ENOENT or Errno.ENOTDIR)) throw SysfsFile.Exception(errno, SysfsPath.Text(resourcePath));
-            if (n >= 0) resources = ParseResources(text[..n], SysfsPath.Text(resourcePath));
-        }
-
-        // Only VGA-class devices have boot_vga; unreadable counts as unknown, as in the general path.
-        bool? bootVga = null;
-        if ((parts & FunctionInfoParts.BootVga) != 0)
-        {
-            int n = SysfsFile.ReadAttribute(path.Attribute("boot_vga"u8), text, out _);
-            bootVga = n < 0 ? null : text[..n].Trim(AsciiWhiteSpace).SequenceEqual("1"u8);
-        }
-        return new PciFunctionInfo(driver, methods, resources, bootVga);
-    }
+    public PciFunctionInfo Describe(PciAddress address, FunctionInfoParts parts) => Backend.Describe(address, DeviceDirectory(address), parts);
 
     /// <summary>sysfs <c>reset_method</c>: the enabled methods, space separated, in the order the kernel tries them.</summary>
     public static string[] ParseResetMethods(ReadOnlySpan<byte> text)
@@ -254,7 +163,7 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     private static ReadOnlySpan<byte> EmptyResourceLine => "0x0000000000000000 0x0000000000000000 0x0000000000000000"u8;
 
     // What string.Trim removes, for ASCII text.
-    private static ReadOnlySpan<byte> AsciiWhiteSpace => " \t\n\v\f\r"u8;
+    internal static ReadOnlySpan<byte> AsciiWhiteSpace => " \t\n\v\f\r"u8;
 
     /// <summary>Exactly three space-separated "0x" hex numbers of at most 64 bits.</summary>
     private static bool TryParseResourceLine(ReadOnlySpan<byte> line, out ulong start, out ulong end, out ulong flags)
@@ -320,41 +229,6 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
 
     private string DeviceDirectory(PciAddress address) => SysfsConfigSpace.DeviceDirectory(_fs, Root, address);
 
-    private string? Driver(string dir)
-    {
-        string link = _fs.Path.Combine(dir, "driver");
-        string? target = _fs.FileInfo.New(link).LinkTarget;
-        return target is null ? null : _fs.Path.GetFileName(target.TrimEnd('/'));
-    }
-
-    /// <summary>The enabled reset methods, in the order the kernel tries them; null when there is no attribute.</summary>
-    private string[]? ResetMethods(string dir)
-    {
-        string path = _fs.Path.Combine(dir, "reset_method");
-        // Most functions (host bridges, most ports) have no reset_method: a stat is far cheaper than an exception,
-        // which matters when a capture describes a thousand functions.
-        if (!_fs.File.Exists(path)) return null;
-        try { return _fs.File.ReadAllText(path).Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
-    }
-
-    /// <summary>sysfs <c>boot_vga</c> ("1" on the console's VGA device); null when absent or unreadable.</summary>
-    private bool? BootVga(string dir)
-    {
-        string path = _fs.Path.Combine(dir, "boot_vga");
-        if (!_fs.File.Exists(path)) return null; // only VGA-class devices have it: no exception per function
-        try { return _fs.File.ReadAllText(path).Trim() == "1"; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-    }
-
-    private IReadOnlyList<BarResource> Resources(PciAddress address, string dir)
-    {
-        string path = _fs.Path.Combine(dir, "resource");
-        string text;
-        try { text = _fs.File.ReadAllText(path); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return []; }
-        return ParseResources(text, path);
-    }
 
     /// <summary>One write(2) of <paramref name="text"/> to an existing attribute; null on success, else the errno text.</summary>
     private string? WriteAttribute(string path, string text)

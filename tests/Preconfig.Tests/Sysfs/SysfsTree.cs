@@ -25,6 +25,13 @@ internal sealed class SysfsTree : IDisposable
         return dir;
     }
 
+    /// <summary>ROOT/drivers/DRIVER and the function's <c>driver</c> link to it, relative as the kernel makes it.</summary>
+    public void LinkDriver(PciAddress address, string driver, string suffix = "")
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "drivers", driver));
+        File.CreateSymbolicLink(Path.Combine(DeviceDir(address), "driver"), "../../drivers/" + driver + suffix);
+    }
+
     public void WriteAttribute(PciAddress address, string name, string text) => File.WriteAllText(Path.Combine(DeviceDir(address), name), text);
 
     public string ReadAttribute(PciAddress address, string name) => File.ReadAllText(Path.Combine(DeviceDir(address), name));

@@ -12,7 +12,7 @@ public static class SetpciScript
 {
     /// <param name="sysfsRoot">Where reset_method/reset live (<c>/sys/bus/pci</c> on a real host).</param>
     /// <param name="setpciOptions">Extra setpci options (<c>-A linux-sysfs -O sysfs.path=DIR</c>), or empty.</param>
-    public static string Render(ReplayPlan plan, string sysfsRoot = "/sys/bus/pci", string setpciOptions = "")
+    public static string Render(ReplayPlan plan, string sysfsRoot = Preconfig.ConfigSpace.Sysfs.SysfsConfigSpace.DefaultRoot, string setpciOptions = "")
     {
         var sb = new StringBuilder();
         var functions = new HashSet<PciAddress>();

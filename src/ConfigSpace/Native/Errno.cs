@@ -1,13 +1,16 @@
-namespace Preconfig.ConfigSpace.Sysfs;
+namespace Preconfig.ConfigSpace.Native;
 
 /// <summary>
-/// The errno behind a .NET I/O exception on Linux. .NET raises <see cref="IOException"/> with HResult = errno for most
-/// failed syscalls, and <see cref="UnauthorizedAccessException"/> (inner IOException with the errno) for EACCES/EPERM.
+/// errno values (include/uapi/asm-generic/errno-base.h and errno.h, which x86-64 and arm64 both use unchanged; ENOTSUPP
+/// is the kernel's own, include/linux/errno.h, yet a sysfs <c>reset</c> write can return it), the one list every
+/// assembly uses, and the errno behind a .NET I/O exception on Linux. .NET raises <see cref="IOException"/> with
+/// HResult = errno for most failed syscalls, and <see cref="UnauthorizedAccessException"/> (inner IOException with the
+/// errno) for EACCES/EPERM.
 /// </summary>
-internal static class Errno
+public static class Errno
 {
-    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EBUSY = 16, ENODEV = 19, EINVAL = 22, ENOTTY = 25, EACCES = 13, ENOTDIR = 20,
-        EOPNOTSUPP = 95, ETIMEDOUT = 110, ENOTSUPP = 524;
+    public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EBADF = 9, EAGAIN = 11, EACCES = 13, EBUSY = 16,
+        ENODEV = 19, ENOTDIR = 20, EINVAL = 22, ENOTTY = 25, EPIPE = 32, EOPNOTSUPP = 95, ETIMEDOUT = 110, ENOTSUPP = 524;
 
     public static int? Of(Exception e) => e switch
     {
