@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Xml.Linq;
 
-namespace Preconfig.Tests.Architecture;
+namespace Preconfig.Tests.Layering;
 
 /// <summary>
 /// The initramfs edition holds no Spectre.Console, Hosting or Serilog code because its project references cannot
