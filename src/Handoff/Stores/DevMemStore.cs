@@ -184,7 +184,8 @@ public sealed class DevMemStore : HandoffStore
         var mode = _fs.File.Exists(Path) || Path.StartsWith("/dev/", StringComparison.Ordinal) ? FileMode.Open : FileMode.CreateNew;
         using var stream = _fs.FileStream.New(Path, new FileStreamOptions
         {
-            Mode = mode, Access = FileAccess.ReadWrite, UnixCreateMode = OperatingSystem.IsWindows() ? null : AtomicFile.Private,
+            // Root-only when we create it (a test's regular file); the runtime refuses a create mode on FileMode.Open.
+            Mode = mode, Access = FileAccess.ReadWrite, UnixCreateMode = mode == FileMode.CreateNew && !OperatingSystem.IsWindows() ? AtomicFile.Private : null,
         });
         stream.Seek(plan.Offset, SeekOrigin.Begin);
         stream.Write(plan.Blob, 0, length);
