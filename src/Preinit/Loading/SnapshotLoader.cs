@@ -46,7 +46,7 @@ public static class SnapshotLoader
             {
                 LoadedSnapshot candidate;
                 string with = keys.Count > 1 ? $" (key {key!.Source})" : "";
-                try { candidate = read(spec, key) with { Key = key }; }
+                try { candidate = read(spec, key); }
                 catch (Exception e) when (e is IOException or FormatException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
                 {
                     reasons.Add(e.Message + with);
@@ -59,6 +59,7 @@ public static class SnapshotLoader
                     continue;
                 }
                 loaded = true;
+                if (key is not null) candidate = candidate with { Key = key };
                 if (best is null || Newer(candidate, best)) best = candidate;
             }
             if (!loaded) problems.Add($"{spec}: {string.Join("; ", reasons.Distinct())}");
