@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Preconfig.Capture.Merge;
 using Preconfig.Capture.Sources;
 using Preconfig.Handoff.Model;
+using Preconfig.Handoff.Stores;
 
 namespace Preconfig.Daemon;
 
@@ -58,6 +59,7 @@ public sealed class CaptureDaemon(
     public void Start()
     {
         _status.StartedAt = _time.GetUtcNow();
+        foreach (var note in settings.Notes) logger.LogWarning("{Note}", note);
         SaveStatus();
         try
         {
@@ -112,7 +114,7 @@ public sealed class CaptureDaemon(
                     }
                     Notify("STATUS=" + Summary());
                 }
-                else if (_status.Stores.Any(s => !s.Ok) && _time.GetUtcNow() - lastRetry >= settings.RetryInterval)
+                else if (_status.Stores.Any(Retryable) && _time.GetUtcNow() - lastRetry >= settings.RetryInterval)
                 {
                     lastRetry = _time.GetUtcNow();
                     WriteStores();
@@ -146,7 +148,7 @@ public sealed class CaptureDaemon(
         _status.Captures++;
         _status.DeviceCount = _last.Devices.Count;
         _status.LastCaptureMs = Math.Round(_time.GetElapsedTime(started).TotalMilliseconds, 3);
-        _status.Warnings = [.. warnings];
+        _status.Warnings = [.. settings.Notes, .. warnings];
         logger.LogInformation("Captured {Count} functions ({Why})", _last.Devices.Count, why);
         WriteStores();
     }
@@ -160,6 +162,7 @@ public sealed class CaptureDaemon(
             var store = pipeline.Stores[i];
             var st = _status.Stores[i];
             var now = _time.GetUtcNow();
+            if (st.Result == Refused) continue;
             if (st.Ok && _writtenHash.TryGetValue(store.Spec, out var h) && h == _lastHash)
             {
                 st.Result = "unchanged";
@@ -177,8 +180,18 @@ public sealed class CaptureDaemon(
                 st.Error = null;
                 logger.LogInformation("Wrote {Store} ({Bytes} bytes)", store.Spec, bytes);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException or InvalidOperationException)
+            catch (StoreRefusedException e)
             {
+                // Said once: retrying cannot help until the configuration changes (a restart reads it again).
+                st.Ok = false;
+                st.Result = Refused;
+                st.Error = e.Message;
+                logger.LogError("{Store} refused, not retried until the configuration changes: {Error}", store.Spec, e.Message);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One store's error (a slot too small, a full disk, a bug) is that store's alone: the others are
+                // still written, and it is tried again after the retry interval. The daemon never exits for it.
                 st.Ok = false;
                 st.Result = "failed";
                 st.Error = e.Message;
@@ -187,6 +200,11 @@ public sealed class CaptureDaemon(
         }
         SaveStatus();
     }
+
+    /// <summary>A store's result when it cannot be written as configured (<see cref="StoreRefusedException"/>).</summary>
+    public const string Refused = "refused";
+
+    private static bool Retryable(StoreStatus s) => !s.Ok && s.Result != Refused;
 
     /// <summary>
     /// Merges the previous snapshot under the fresh one, restricted to functions still present with the same

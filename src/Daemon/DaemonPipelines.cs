@@ -14,9 +14,25 @@ public static class DaemonPipelines
     public static DaemonPipeline Create(DaemonSettings settings, IFileSystem fs)
     {
         var key = settings.KeyFile is null ? null : HandoffKey.Load(fs, settings.KeyFile);
-        var stores = settings.Stores.Select(s => (IStoreTarget)new HandoffStoreTarget(HandoffStore.Parse(s, fs), key)).ToList();
+        var previous = PreviousKey(settings.KeyFile, fs);
+        var stores = settings.Stores.Select(s => (IStoreTarget)new HandoffStoreTarget(WithPrevious(HandoffStore.Parse(s, fs), previous), key)).ToList();
         var sources = settings.Sources.Select(s => SnapshotSources.Open(s, fs, key)).ToList();
         return new DaemonPipeline(sources, stores);
+    }
+
+    /// <summary>The key a rotation keeps beside the current one (<see cref="HandoffKey.PreviousPath"/>), when there is one
+    /// to read: the loaded capture kernel may still verify only with it.</summary>
+    private static HandoffKey? PreviousKey(string? keyFile, IFileSystem fs)
+    {
+        if (keyFile is null || !fs.File.Exists(HandoffKey.PreviousPath(keyFile))) return null;
+        try { return HandoffKey.Load(fs, HandoffKey.PreviousPath(keyFile)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException) { return null; }
+    }
+
+    private static HandoffStore WithPrevious(HandoffStore store, HandoffKey? previous)
+    {
+        if (store is DevMemStore devmem && previous is not null) devmem.PreviousKeys = [previous];
+        return store;
     }
 
     /// <summary>The roots of the sysfs sources: what the daemon polls for device changes.</summary>
@@ -28,6 +44,7 @@ public static class DaemonPipelines
 public sealed class HandoffStoreTarget(HandoffStore store, HandoffKey? key) : IStoreTarget
 {
     public string Spec => store.Spec;
+    public HandoffStore Store => store;
 
     public long Write(Snapshot snapshot) => store.Save(snapshot, key).BlobLength;
 }

@@ -36,19 +36,31 @@ public sealed record DaemonSettings
     public string? TextfileDirectory { get; init; }
     /// <summary>Where crash dumps go (kdump-tools' KDUMP_COREDIR): the last capture-kernel run's record is read from it.</summary>
     public string CrashDirectory { get; init; } = Fleet.CaptureKernelRun.DefaultCrashDirectory;
+    /// <summary>What the layering decided that the user may not expect (logged, and shown among the status's warnings).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>A day: beyond that a failed store is as good as never retried (and TimeSpan must hold it).</summary>
+    public const double MaxRetrySeconds = 86400;
 
     /// <param name="sources">Command-line sources: when given they replace the configured list as a whole.</param>
     /// <param name="stores">Command-line stores, likewise.</param>
     public static DaemonSettings From(IConfiguration config, IReadOnlyList<string>? sources = null, IReadOnlyList<string>? stores = null)
     {
         var settings = new DaemonSettings();
-        sources = sources is { Count: > 0 } ? sources : List(config, "sources");
+        var notes = new List<string>();
+        var configured = List(config, "sources");
+        // The packaged unit always gives --source: say so when that hides the configuration's own list.
+        if (sources is { Count: > 0 } && configured.Count > 0 && !sources.SequenceEqual(configured))
+            notes.Add($"--source {string.Join(" --source ", sources)} replaces the configured sources ({string.Join(", ", configured)}), which are not used");
+        sources = sources is { Count: > 0 } ? sources : configured;
         stores = stores is { Count: > 0 } ? stores : List(config, "stores");
         double poll = Seconds(config, "pollIntervalSeconds", settings.PollInterval.TotalSeconds);
         double retry = Seconds(config, "retryIntervalSeconds", settings.RetryInterval.TotalSeconds);
-        if (poll is <= 0 or > 10)
+        // Written so NaN fails too (every comparison with NaN is false).
+        if (!(poll > 0 && poll <= 10))
             throw new InvalidDataException($"pollIntervalSeconds is {poll}: it must be above 0 and at most 10 (device changes must be seen within 10 s)");
-        if (retry <= 0) throw new InvalidDataException($"retryIntervalSeconds is {retry}: it must be above 0");
+        if (!(retry > 0 && retry <= MaxRetrySeconds))
+            throw new InvalidDataException($"retryIntervalSeconds is {retry}: it must be above 0 and at most {MaxRetrySeconds}");
         settings = settings with
         {
             Sources = sources.Count > 0 ? sources : settings.Sources,
@@ -59,6 +71,7 @@ public sealed record DaemonSettings
             StatusFile = NullIfEmpty(config["statusFile"]) ?? settings.StatusFile,
             TextfileDirectory = NullIfEmpty(config["textfileDirectory"]),
             CrashDirectory = NullIfEmpty(config["crashDirectory"]) ?? settings.CrashDirectory,
+            Notes = notes,
         };
         if (settings.Stores.Count == 0)
             throw new InvalidDataException("no store configured: give \"stores\" in the configuration file, PRECONFIG_STORES, or --out");

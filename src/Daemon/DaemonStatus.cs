@@ -1,6 +1,7 @@
 using System.IO.Abstractions;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Preconfig.Handoff.Stores;
 
 namespace Preconfig.Daemon;
 
@@ -51,14 +52,13 @@ internal sealed partial class DaemonStatusJsonContext : JsonSerializerContext;
 
 public static class DaemonStatusFile
 {
-    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it over: readers never see half a file.</summary>
+    /// <summary>Writes to a temporary file beside <paramref name="path"/> and renames it over (<see cref="AtomicFile"/>): readers never see half a file.</summary>
     public static void Write(IFileSystem fs, string path, DaemonStatus status)
     {
+        // Its directory (default /run/preconfig) also holds the early snapshot: made root-only when we make it.
         string? dir = fs.Path.GetDirectoryName(path);
-        if (!string.IsNullOrEmpty(dir)) fs.Directory.CreateDirectory(dir);
-        string temp = path + ".tmp";
-        fs.File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(status, DaemonStatusJsonContext.Default.DaemonStatus));
-        fs.File.Move(temp, path, overwrite: true);
+        if (!string.IsNullOrEmpty(dir)) AtomicFile.CreatePrivateDirectory(fs, dir);
+        AtomicFile.Write(fs, path, JsonSerializer.SerializeToUtf8Bytes(status, DaemonStatusJsonContext.Default.DaemonStatus), AtomicFile.Public);
     }
 
     public static DaemonStatus Read(IFileSystem fs, string path)

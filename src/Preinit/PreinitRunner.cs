@@ -76,9 +76,16 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
             log.Info($"capture kernel ({env.Evidence})");
         }
 
-        var (key, keyProblem) = Key(o);
-        var (loaded, problems) = keyProblem is null ? SnapshotLoader.LoadNewest(o.From, reader, key) : (null, []);
+        var (keys, keyProblem) = Keys(o);
+        var (loaded, problems) = keyProblem is null ? SnapshotLoader.LoadNewest(o.From, reader, keys) : (null, []);
         foreach (var p in problems) log.Warning($"store {p}");
+        if (loaded is not null && o.Boot && StaleProblem(o, loaded) is { } stale)
+        {
+            // A previous boot's handoff (the daemon failed this boot, an old initrd appendix): that boot's devices and
+            // firmware state, not the crashed one's. Refused; every unbound endpoint is still quiesced below.
+            keyProblem = stale;
+            loaded = null;
+        }
         if (loaded is null)
         {
             // Nothing to restore from; leftover DMA and interrupts are stopped all the same (policy quiesceUnmatched).
@@ -91,7 +98,7 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
         }
         foreach (var w in loaded.Warnings ?? []) log.Warning($"store {loaded.Location}: {w}");
         log.Info($"snapshot from {loaded.Location} (sequence {loaded.Sequence}, captured {loaded.Snapshot.CapturedAt:u}, {loaded.Snapshot.Devices.Count} functions"
-            + (loaded.SignatureChecked ? ", signature checked)" : ")"));
+            + (loaded.SignatureChecked ? $", signature checked with {loaded.Key?.Source})" : ")"));
 
         // The capture kernel has little memory: the initramfs edition caps the GC's gen0 budget (Preconfig.Cli.csproj,
         // GCgen0size) so the heap stays small through every phase, without forced collections here.
@@ -101,24 +108,42 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
     }
 
     /// <summary>
-    /// The key blobs must be signed with: <c>--key</c>, else in boot mode the initramfs key when that file exists.
-    /// A key that is named (or present) but cannot be read refuses every handoff: a forged blob must not get through
-    /// because the key went missing.
+    /// The keys blobs must be signed with: <c>--key</c>, else in boot mode the initramfs key when that file exists;
+    /// then the previous key beside it (<see cref="HandoffKey.PreviousPath"/>) while a rotation keeps one. A key that
+    /// is named (or present) but cannot be read refuses every handoff: a forged blob must not get through because the
+    /// key went missing. A previous key that cannot be read is only not used.
     /// </summary>
-    private (HandoffKey? Key, string? Problem) Key(PreinitOptions o)
+    private (IReadOnlyList<HandoffKey> Keys, string? Problem) Keys(PreinitOptions o)
     {
         string? path = o.KeyPath ?? (o.Boot && fs.File.Exists(o.Paths.Key) ? o.Paths.Key : null);
-        if (path is null) return (null, null);
-        try
-        {
-            var key = HandoffKey.Load(fs, path);
-            log.Info($"handoff must be signed with the key {path}");
-            return (key, null);
-        }
+        if (path is null) return ([], null);
+        var keys = new List<HandoffKey>();
+        try { keys.Add(HandoffKey.Load(fs, path)); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            return (null, $"key {path} unusable ({e.Message}): every handoff refused");
+            return ([], $"key {path} unusable ({e.Message}): every handoff refused");
         }
+        string previous = HandoffKey.PreviousPath(path);
+        if (fs.File.Exists(previous))
+        {
+            try { keys.Add(HandoffKey.Load(fs, previous)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                log.Warning($"previous key {previous} unusable ({e.Message}): not used");
+            }
+        }
+        log.Info($"handoff must be signed with the key {path}" + (keys.Count > 1 ? $" or, during a key rotation, {previous}" : ""));
+        return (keys, null);
+    }
+
+    /// <summary>Why <paramref name="loaded"/> is not the crashed boot's snapshot (<see cref="CaptureKernel.CrashedBootId"/>), or null.</summary>
+    private string? StaleProblem(PreinitOptions o, LoadedSnapshot loaded)
+    {
+        string? crashed = CaptureKernel.CrashedBootId(fs, o.Paths);
+        if (crashed is null || string.IsNullOrEmpty(loaded.Snapshot.BootId)
+            || string.Equals(crashed, loaded.Snapshot.BootId, StringComparison.OrdinalIgnoreCase)) return null;
+        return $"the snapshot in {loaded.Location} was captured in boot {loaded.Snapshot.BootId} ({loaded.Snapshot.CapturedAt:u}), " +
+            $"not in the crashed boot {crashed} ({CaptureKernel.BootIdParameter} on {o.Paths.Cmdline}): a previous boot's handoff, refused";
     }
 
     /// <summary>Plan, then print the plan (dry-run) or apply it; report.</summary>

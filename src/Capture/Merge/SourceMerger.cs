@@ -13,9 +13,10 @@ public sealed record MergeResult(IReadOnlyList<DeviceRecord> Devices, IReadOnlyL
 /// driver-bound one, then dumps and simulations); equally pristine candidates are ranked by length, then by the order
 /// the sources were given. A shorter winner is completed from longer candidates, the most pristine first (the 256
 /// bytes earlydump prints, completed by sysfs's extended space), and <see cref="DeviceRecord.Origins"/> says which
-/// range came from where. Candidates whose identity (vendor, device, header type) differs from the winner's are never
-/// mixed in: an address that now holds another device (hot-plug, bus renumbering) keeps the winner's bytes alone,
-/// with a warning. Driver, reset methods and resources come from a live source when there is one: they describe the
+/// range came from where. Candidates whose identity (vendor, device, header type) differs are never mixed: an address
+/// that now holds another device (hot-swap, bus renumbering) takes the device a live source (sysfs) sees there, with
+/// a "changed" warning, and a function no live source lists any more (removed) drops out, with a warning; without a
+/// live source the most pristine candidate's identity is kept. Driver, reset methods and resources come from a live source when there is one: they describe the
 /// function as it is now, which is what replay must match.
 /// </summary>
 public static class SourceMerger
@@ -31,9 +32,17 @@ public static class SourceMerger
                 list.Add((d, i));
             }
 
+        var live = sources.Where(s => s.Live).ToList();
         var merged = new List<DeviceRecord>(byAddress.Count);
         foreach (var (address, candidates) in byAddress)
         {
+            if (live.Count > 0 && !candidates.Any(c => sources[c.Order].Live))
+            {
+                // The machine as it is now does not have it: a card pulled since the early capture is not replayed.
+                var gone = candidates[0].Record;
+                warnings.Add($"{address}: {Describe(gone)} from {SourceOf(gone)} is no longer present in {SourceOf(live)}: removed, dropped");
+                continue;
+            }
             if (candidates.Count == 1)
             {
                 merged.Add(candidates[0].Record);
@@ -52,13 +61,18 @@ public static class SourceMerger
 
     private static DeviceRecord MergeOne(PciAddress address, List<DeviceRecord> ranked, List<string> warnings)
     {
-        var winner = ranked[0];
+        // The device there now decides which records describe it: a card swapped since the early capture is taken
+        // live, the old card's bytes dropped. Without a live candidate, the most pristine one decides.
+        var now = ranked.FirstOrDefault(IsLive);
+        var winner = now is null ? ranked[0] : ranked.First(c => SameIdentity(c, now));
         var same = new List<DeviceRecord> { winner };
-        foreach (var other in ranked.Skip(1))
+        foreach (var other in ranked.Where(c => !ReferenceEquals(c, winner)))
         {
             if (SameIdentity(winner, other)) { same.Add(other); continue; }
-            warnings.Add($"{address}: {Describe(other)} from {SourceOf(other)} is not the device {Describe(winner)} from {SourceOf(winner)}; " +
-                $"kept {SourceOf(winner)} alone for it");
+            warnings.Add(now is null
+                ? $"{address}: {Describe(other)} from {SourceOf(other)} is not the device {Describe(winner)} from {SourceOf(winner)}; " +
+                    $"kept {SourceOf(winner)} alone for it"
+                : $"{address}: changed: {Describe(other)} from {SourceOf(other)} is now {Describe(winner)} in {SourceOf(now)}; took the live device");
         }
 
         var config = winner.Config;
@@ -107,6 +121,9 @@ public static class SourceMerger
         a.VendorId == b.VendorId && a.DeviceId == b.DeviceId && a.HeaderType == b.HeaderType;
 
     private static string Describe(DeviceRecord r) => $"[{r.VendorId:x4}:{r.DeviceId:x4}]";
+
+    private static string SourceOf(IReadOnlyList<SourceCapture> live) =>
+        string.Join(", ", live.Select(s => s.Devices.Count > 0 ? SourceOf(s.Devices[0]) : "a live source").Distinct());
 
     private static string SourceOf(DeviceRecord r) => r.Origins.Count > 0 ? r.Origins[0].Source : "an unnamed source";
 }

@@ -1,3 +1,4 @@
+using Preconfig.ConfigSpace;
 using Preconfig.Handoff.Model;
 
 namespace Preconfig.Capture.Sources;
@@ -5,8 +6,13 @@ namespace Preconfig.Capture.Sources;
 /// <summary>Where and when a capture was taken, when the source knows (a live machine, or an earlier snapshot).</summary>
 public sealed record CaptureSystem(string HostName, string KernelRelease, string BootId, DateTimeOffset CapturedAt);
 
-/// <summary>What one source produced: device records in address order, warnings (file:line), and the system when known.</summary>
-public sealed record SourceCapture(IReadOnlyList<DeviceRecord> Devices, IReadOnlyList<string> Warnings, CaptureSystem? System = null);
+/// <summary>What one source produced: device records in address order, warnings (file:line), and the system when known.
+/// <paramref name="Live"/>: the machine as it is now (sysfs), so a function it does not list has been removed.</summary>
+public sealed record SourceCapture(IReadOnlyList<DeviceRecord> Devices, IReadOnlyList<string> Warnings, CaptureSystem? System = null, bool Live = false)
+{
+    /// <summary>Which of <see cref="Devices"/> are SR-IOV virtual functions, when the source knows (sysfs: <c>physfn</c>).</summary>
+    public IReadOnlySet<PciAddress>? VirtualFunctions { get; init; }
+}
 
 /// <summary>
 /// One place config bytes can come from (cli-contract.md, "Inputs"): a live machine, a dump file, a simulated

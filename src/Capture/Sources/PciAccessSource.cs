@@ -38,6 +38,13 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
     /// result per address in list order; enumeration stays Access's.</summary>
     internal Func<IReadOnlyList<PciAddress>, IReadOnlyList<FunctionRead>>? Reader { get; init; }
 
+    /// <summary>Whether a function is an SR-IOV virtual function (sysfs: a <c>physfn</c> link); null: none is.</summary>
+    internal Func<PciAddress, bool>? IsVirtualFunction { get; init; }
+
+    /// <summary>Capture virtual functions too. Off by default: the capture kernel's SR-IOV set-up disables them and
+    /// preinit never restores them, and a host with thousands of them would overflow a snapshot.</summary>
+    public bool IncludeVirtualFunctions { get; init; }
+
     public SourceCapture Capture()
     {
         var judge = pristineness ?? ByDriver;
@@ -45,7 +52,15 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
         var warnings = new List<string>();
         var truncated = new List<PciAddress>();
         int shortest = int.MaxValue;
-        var addresses = Access.EnumerateFunctions();
+        IReadOnlyList<PciAddress> addresses = Access.EnumerateFunctions();
+        HashSet<PciAddress> virtualFunctions = IsVirtualFunction is null ? [] : addresses.Where(IsVirtualFunction).ToHashSet();
+        if (virtualFunctions.Count > 0 && !IncludeVirtualFunctions)
+        {
+            warnings.Add($"{Description}: {virtualFunctions.Count} SR-IOV virtual functions (physfn) left out, first {virtualFunctions.Min()}: " +
+                "the capture kernel disables SR-IOV and preinit does not restore them");
+            addresses = [.. addresses.Where(a => !virtualFunctions.Contains(a))];
+            virtualFunctions.Clear();
+        }
         var reads = Reader?.Invoke(addresses);
         for (int i = 0; i < addresses.Count; i++)
         {
@@ -85,7 +100,7 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
             warnings.Add($"{Description}: {truncated.Count} of {devices.Count} functions captured truncated to {shortest} bytes " +
                 "(the kernel gives a reader without CAP_SYS_ADMIN only the header; run as root for full config spaces), " +
                 $"first {truncated[0]}");
-        return new SourceCapture(Snapshot.Normalize(devices), warnings, system);
+        return new SourceCapture(Snapshot.Normalize(devices), warnings, system) { VirtualFunctions = virtualFunctions };
     }
 
     private FunctionRead ReadThroughAccess(PciAddress address)

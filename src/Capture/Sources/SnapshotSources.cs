@@ -63,15 +63,19 @@ public static class SnapshotSources
             throw new InvalidDataException($"no function captured from {string.Join(", ", descriptions)}" +
                 (said.Count > 0 ? $": {string.Join("; ", said)}" : ""));
         }
+        // More functions than a snapshot holds: the most useful ones rather than no handoff (SnapshotLimit).
+        var virtualFunctions = captures.Where(c => c.VirtualFunctions is not null).SelectMany(c => c.VirtualFunctions!).ToHashSet();
         if (captures.Count == 1)
         {
-            warnings = captures[0].Warnings;
-            return FromCapture(descriptions[0], captures[0]);
+            var fitted = SnapshotLimit.Fit(captures[0].Devices, virtualFunctions, out string? cut);
+            warnings = cut is null ? captures[0].Warnings : [.. captures[0].Warnings, cut];
+            return FromCapture(descriptions[0], captures[0] with { Devices = fitted });
         }
         var merged = SourceMerger.Merge(captures);
-        warnings = [.. captures.SelectMany(c => c.Warnings), .. merged.Warnings];
+        var devices = SnapshotLimit.Fit(merged.Devices, virtualFunctions, out string? left);
+        warnings = [.. captures.SelectMany(c => c.Warnings), .. merged.Warnings, .. left is null ? Array.Empty<string>() : [left]];
         var system = captures.Select(c => c.System).Where(s => s is not null).MaxBy(s => s!.CapturedAt);
-        return FromCapture(descriptions, new SourceCapture(merged.Devices, warnings, system));
+        return FromCapture(descriptions, new SourceCapture(devices, warnings, system));
     }
 
     public static Snapshot FromCapture(string description, SourceCapture capture) => FromCapture([description], capture);

@@ -8,11 +8,15 @@ namespace Preconfig.Capture.Sysfs;
 /// <summary>
 /// The <c>sysfs[:ROOT]</c> source: every function under <c>ROOT/devices</c>, read-only (capture never writes config
 /// space), full length where readable, with the bound driver, <c>reset_method</c> and <c>resource</c>; a function
-/// with a driver is <see cref="Pristineness.DriverBound"/>, else <see cref="Pristineness.Undriven"/>. The reading and
+/// with a driver is <see cref="Pristineness.DriverBound"/>, else <see cref="Pristineness.Undriven"/>. SR-IOV
+/// virtual functions (a <c>physfn</c> link) are left out unless asked for. The reading and
 /// its failure handling are <see cref="PciAccessSource"/>'s; this adds the live system's host, kernel and boot id.
 /// </summary>
 public sealed class SysfsSource(IFileSystem fileSystem, string root = SysfsConfigSpace.DefaultRoot, string? description = null) : ISnapshotSource
 {
+    /// <summary>Capture SR-IOV virtual functions too (left out by default: <see cref="PciAccessSource.IncludeVirtualFunctions"/>).</summary>
+    public bool IncludeVirtualFunctions { get; init; }
+
     public string Root { get; } = root;
     public string Description { get; } = description ?? (root == SysfsConfigSpace.DefaultRoot ? "sysfs" : "sysfs:" + root);
 
@@ -23,6 +27,9 @@ public sealed class SysfsSource(IFileSystem fileSystem, string root = SysfsConfi
         {
             // Read through libc (the real file system): the fast path, a third of the syscalls; other file systems keep theirs.
             Reader = access.Backend.ThroughLibc ? addresses => SysfsBulkReader.ReadAll(Root, addresses) : null,
-        }.Capture();
+            // The kernel links a VF to its PF as physfn (drivers/pci/iov.c, pci_iov_sysfs_link).
+            IsVirtualFunction = a => fileSystem.Directory.Exists(fileSystem.Path.Combine(Root, "devices", a.ToString(), "physfn")),
+            IncludeVirtualFunctions = IncludeVirtualFunctions,
+        }.Capture() with { Live = true };
     }
 }

@@ -1,5 +1,6 @@
 using System.IO.Abstractions;
 using System.Text.Json;
+using Preconfig.ConfigSpace.Native;
 
 namespace Preconfig.Daemon.Fleet;
 
@@ -27,41 +28,87 @@ public sealed record CaptureKernelRun
     /// <summary>Why the record could not be read, when it could not; the counts are then zero.</summary>
     public string? Error { get; init; }
 
-    /// <summary>The newest record under <paramref name="crashDirectory"/> (one level of dump directories), or null.</summary>
+    /// <summary>
+    /// The newest record under <paramref name="crashDirectory"/> (one level of dump directories), or null. The crash
+    /// directory is often writable by every user (Ubuntu's apport keeps <c>/var/crash</c> at 1777), so only a record
+    /// root could have written counts: a regular file (not a link, FIFO or device) owned by root (or this process's
+    /// user), in a real directory (not a link) owned likewise. Anything else is passed over without being opened:
+    /// a planted FIFO cannot block the daemon, a planted file cannot fake the last run.
+    /// </summary>
     public static CaptureKernelRun? FindLatest(IFileSystem fs, string crashDirectory)
     {
         if (!fs.Directory.Exists(crashDirectory)) return null;
-        IFileInfo? newest = null;
-        IEnumerable<string> dirs;
-        try { dirs = fs.Directory.EnumerateDirectories(crashDirectory).ToList(); }
+        List<string> dirs;
+        try { dirs = [.. fs.Directory.EnumerateDirectories(crashDirectory)]; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        string? newest = null;
+        DateTime newestAt = default;
         foreach (var dir in dirs)
         {
-            var info = fs.FileInfo.New(fs.Path.Combine(dir, RecordName));
-            if (!info.Exists) continue;
-            if (newest is null || info.LastWriteTimeUtc > newest.LastWriteTimeUtc
-                || (info.LastWriteTimeUtc == newest.LastWriteTimeUtc && string.CompareOrdinal(info.FullName, newest.FullName) > 0))
-                newest = info;
+            string path = fs.Path.Combine(dir, RecordName);
+            if (Candidate(fs, dir, path) is not DateTime at) continue;
+            if (newest is null || at > newestAt || (at == newestAt && string.CompareOrdinal(path, newest) > 0))
+                (newest, newestAt) = (path, at);
         }
-        return newest is null ? null : Read(fs, newest.FullName);
+        return newest is null ? null : Read(fs, newest);
     }
 
+    /// <summary>When <paramref name="path"/> was written, if it may be a record (see <see cref="FindLatest"/>); else null.</summary>
+    private static DateTime? Candidate(IFileSystem fs, string dir, string path)
+    {
+        if (fs is not FileSystem)
+        {
+            // A test double has no owners, links or FIFOs: only existence and time.
+            var info = fs.FileInfo.New(path);
+            return info.Exists ? info.LastWriteTimeUtc : null;
+        }
+        if (HardeningCalls.LinkFacts(dir) is not { IsDirectory: true } d || !Trusted(d.Uid)) return null;
+        if (HardeningCalls.LinkFacts(path) is not { IsRegular: true } f || !Trusted(f.Uid)) return null;
+        return f.Modified.UtcDateTime;
+    }
+
+    /// <summary>Root wrote the record in the capture kernel; a test (or a non-root status reader's own) is ours.</summary>
+    private static bool Trusted(uint uid) => uid == 0 || uid == HardeningCalls.EffectiveUid();
+
     /// <summary>Reads one record. A damaged one is returned with <see cref="Error"/> set, not thrown: a status view
-    /// must still show the daemon's state.</summary>
+    /// must still show the daemon's state. The file is opened as <see cref="HardeningCalls.ReadRegularFile"/> opens
+    /// it (no link followed, never blocking, at most <see cref="MaxRecordBytes"/>), and must be owned by root.</summary>
     public static CaptureKernelRun Read(IFileSystem fs, string path)
     {
-        var info = fs.FileInfo.New(path);
-        var run = new CaptureKernelRun
-        {
-            Directory = fs.Path.GetDirectoryName(path) ?? "",
-            Report = path,
-            At = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero),
-        };
-        if (info.Length > MaxRecordBytes)
-            return run with { Error = $"{path}: {info.Length} bytes, larger than {MaxRecordBytes}: not read" };
+        var run = new CaptureKernelRun { Directory = fs.Path.GetDirectoryName(path) ?? "", Report = path };
+        byte[] bytes;
         try
         {
-            using var doc = JsonDocument.Parse(fs.File.ReadAllBytes(path));
+            if (fs is FileSystem)
+            {
+                var (read, facts, dir) = HardeningCalls.ReadRegularFile(run.Directory, fs.Path.GetFileName(path), MaxRecordBytes);
+                run = run with { At = facts.Modified };
+                if (!Trusted(facts.Uid) || !Trusted(dir.Uid))
+                    return run with { Error = $"{path}: owned by uid {(Trusted(facts.Uid) ? dir.Uid : facts.Uid)}, not root: not trusted" };
+                bytes = read;
+            }
+            else
+            {
+                var info = fs.FileInfo.New(path);
+                run = run with { At = new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero) };
+                if (info.Length > MaxRecordBytes)
+                    return run with { Error = $"{path}: {info.Length} bytes, larger than {MaxRecordBytes}: not read" };
+                bytes = fs.File.ReadAllBytes(path);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return run with { Error = ex.Message.StartsWith(path, StringComparison.Ordinal) ? ex.Message : $"{path}: {ex.Message}" };
+        }
+        return Parse(run, bytes);
+    }
+
+    private static CaptureKernelRun Parse(CaptureKernelRun run, byte[] bytes)
+    {
+        string path = run.Report;
+        try
+        {
+            using var doc = JsonDocument.Parse(bytes);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return run with { Error = $"{path}: not a preinit report (not a JSON object)" };
             double? elapsed = root.TryGetProperty("elapsedMs", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetDouble() : null;
@@ -73,7 +120,9 @@ public sealed record CaptureKernelRun
                 {
                     if (d.ValueKind != JsonValueKind.Object) continue;
                     functions++;
-                    string outcome = d.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString()! : "unknown";
+                    string outcome = d.TryGetProperty("outcome", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString()! : Unknown;
+                    // Label values must stay a small fixed set (a Prometheus series per value): others are "other".
+                    if (!KnownOutcomes.Contains(outcome)) outcome = Other;
                     outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
                     cleared += CountCleared(d);
                 }
@@ -85,14 +134,14 @@ public sealed record CaptureKernelRun
         {
             return run with { Error = $"{path}:{(ex.LineNumber ?? 0) + 1}: not JSON: {ex.Message}" };
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return run with { Error = $"{path}: {ex.Message}" };
-        }
     }
 
+    /// <summary>preinit's outcomes (PreinitReport.Restored ...), then what stands for a missing or foreign one.</summary>
+    public static readonly string[] KnownOutcomes = ["restored", "quiesced", "skipped", "failed", Unknown, Other];
+    public const string Unknown = "unknown", Other = "other";
+
     /// <summary>A report describes at most a few thousand functions; anything far larger is not one.</summary>
-    public const long MaxRecordBytes = 64L << 20;
+    public const long MaxRecordBytes = 16L << 20;
 
     private static int CountCleared(JsonElement obj)
     {

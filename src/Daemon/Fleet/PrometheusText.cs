@@ -10,7 +10,7 @@ namespace Preconfig.Daemon.Fleet;
 /// </summary>
 public static class PrometheusText
 {
-    public static readonly string[] StoreResults = ["pending", "written", "unchanged", "failed"];
+    public static readonly string[] StoreResults = ["pending", "written", "unchanged", "failed", "refused"];
     /// <summary>Outcomes always exported (others the report names are added).</summary>
     public static readonly string[] Outcomes = ["restored", "quiesced", "skipped", "failed"];
 

@@ -1,12 +1,14 @@
 using System.IO.Abstractions;
 using Microsoft.Extensions.Logging;
+using System.Text;
 using Preconfig.Daemon;
+using Preconfig.Handoff.Stores;
 
 namespace Preconfig.Daemon.Fleet;
 
 /// <summary>
 /// Keeps <c>DIR/preconfig.prom</c> current for node_exporter's textfile collector (<c>textfileDirectory</c> in the
-/// daemon's configuration): rewritten, atomically (temporary file renamed over), whenever the daemon's status
+/// daemon's configuration): rewritten, atomically (<see cref="AtomicFile"/>: a temporary file under an unpredictable name, created without following links, renamed over), whenever the daemon's status
 /// changes, and once a minute in between so the snapshot's age stays true. A directory that does not exist (no
 /// node_exporter here) is skipped quietly; other write failures are logged once until a write works again.
 /// </summary>
@@ -70,11 +72,10 @@ public sealed class PrometheusTextfile : IDisposable
     private void Write(FleetStatus status)
     {
         if (!_fs.Directory.Exists(_directory)) return;
-        string temp = _fs.Path.Combine(_directory, "." + FileName + ".tmp");
         try
         {
-            _fs.File.WriteAllText(temp, PrometheusText.Format(status));
-            _fs.File.Move(temp, Path, overwrite: true);
+            // Often the prometheus user's directory, or world-writable: never write through a link planted there.
+            AtomicFile.Write(_fs, Path, Encoding.UTF8.GetBytes(PrometheusText.Format(status)), AtomicFile.Public);
             _failing = false;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -5,6 +5,17 @@ namespace Preconfig.Handoff.Blob;
 /// <summary>An HMAC-SHA256 key: the raw bytes of a key file (at least 16 of them; e.g. <c>head -c 32 /dev/urandom</c>).</summary>
 public sealed class HandoffKey
 {
+    /// <summary>The host's signing key (packaging/lib/preconfig-key makes it; the hooks copy it into the kdump
+    /// initramfs only), read by the daemon (keyFile) and by preinit in the capture kernel.</summary>
+    public const string DefaultPath = "/etc/preconfig/handoff.key";
+
+    /// <summary>
+    /// While a key is rotated, the previous key stays beside the new one (<c>preconfig-key rotate</c> keeps it as
+    /// <c>FILE.old</c> until a handoff signed with the new key is loaded): preinit accepts a blob signed with either,
+    /// so a crash at any step of the rotation finds a key that matches the handoff it has.
+    /// </summary>
+    public static string PreviousPath(string path) => path + ".old";
+
     public const int MinLength = 16;
     public const int MaxLength = 4096;
 

@@ -26,8 +26,16 @@ public sealed class DevMemStore : HandoffStore
     public int SlotSize { get; }
     public override string Spec { get; }
 
-    public DevMemStore(IFileSystem fs, string path, long offset, long size, string? spec = null)
+    /// <summary>
+    /// The resource map (<see cref="IomemMap"/>) every write is checked against, or null for none: a store on a device
+    /// node (<c>/dev/mem</c>) is checked against <c>/proc/iomem</c>; a regular file stands for memory only in tests,
+    /// which name a map of their own.
+    /// </summary>
+    public string? Iomem { get; }
+
+    public DevMemStore(IFileSystem fs, string path, long offset, long size, string? spec = null, string? iomem = null)
     {
+        Iomem = iomem ?? (path.StartsWith("/dev/", StringComparison.Ordinal) ? IomemMap.DefaultPath : null);
         Spec = spec ?? $"devmem:{path}@0x{offset:x}+0x{size:x}";
         if (size < MinSize || size > MaxSize)
             throw new FormatException($"store '{Spec}': SIZE {size} is outside {MinSize}..{MaxSize}");
@@ -37,6 +45,14 @@ public sealed class DevMemStore : HandoffStore
         Size = size;
         SlotSize = (int)(size / 2 / 8 * 8);
     }
+
+    /// <summary>
+    /// Keys a capture kernel may still verify with (the previous key while a rotation keeps it,
+    /// <see cref="HandoffKey.PreviousPath"/>): a slot valid with one of them is kept like one valid with the current
+    /// key, so the first write after a rotation goes to the other slot and a torn write cannot take the last blob the
+    /// loaded capture kernel can verify.
+    /// </summary>
+    public IReadOnlyList<HandoffKey> PreviousKeys { get; set; } = [];
 
     public long SlotOffset(int slot) => Offset + (long)slot * SlotSize;
 
@@ -85,8 +101,9 @@ public sealed class DevMemStore : HandoffStore
 
     /// <summary>
     /// Which slot the next save goes to, and the blob it writes there (nothing is written). The slot kept is the one
-    /// holding the newest valid blob, valid as a load with <paramref name="key"/> would find it (intact, signed with
-    /// the key when one is given, decompressing to its stated length), so a torn write can only damage the other;
+    /// holding the newest valid blob, valid as a load with <paramref name="key"/> (or one of <see cref="PreviousKeys"/>)
+    /// would find it (intact, signed with the key when one is given, decompressing to its stated length), so a torn
+    /// write can only damage the other;
     /// the sequence is one more than any intact header's, so the new blob is the newest whatever the other holds.
     /// </summary>
     public DevMemWrite PlanWrite(Snapshot snapshot, HandoffKey? key = null, BlobCompression compression = BlobCompression.Auto)
@@ -100,7 +117,7 @@ public sealed class DevMemStore : HandoffStore
             {
                 if (HandoffBlob.IntactSequence(slots[i]) is not ulong sequence) continue;
                 highest = Math.Max(highest, sequence);
-                if (sequence < newestValid || !LoadsWith(slots[i], key)) continue;
+                if (sequence < newestValid || !(LoadsWith(slots[i], key) || PreviousKeys.Any(k => LoadsWith(slots[i], k)))) continue;
                 newestValid = sequence;
                 newestSlot = i;
             }
@@ -136,11 +153,40 @@ public sealed class DevMemStore : HandoffStore
     /// <summary>Writes the first <paramref name="length"/> bytes of a planned write, then fsyncs (tests tear writes with it).</summary>
     public void Apply(DevMemWrite plan, int length)
     {
+        CheckRange();
+        try { Write(plan, length); }
+        catch (UnauthorizedAccessException e)
+        {
+            // EPERM: kernel lockdown ("Lockdown: /dev/mem,kmem,port is restricted") or STRICT_DEVMEM refusing the range.
+            throw new StoreRefusedException($"{Spec}: {Path} cannot be written ({e.Message}): kernel lockdown or STRICT_DEVMEM; " +
+                "use a file: or initrd: store instead", e);
+        }
+    }
+
+    /// <summary>Refuses, naming the conflict, a region that is not reserved memory of its own (<see cref="IomemMap.Refusal"/>).</summary>
+    public void CheckRange()
+    {
+        if (Iomem is null) return;
+        IomemMap map;
+        try { map = IomemMap.Load(_fs, Iomem); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new StoreRefusedException($"{Spec}: cannot check the range against {Iomem} ({e.Message}): not written", e);
+        }
+        if (map.Refusal(Offset, Size) is { } why) throw new StoreRefusedException($"{Spec}: {why}: not written");
+    }
+
+    private void Write(DevMemWrite plan, int length)
+    {
         // Never create device nodes: only a regular file that is missing may be created.
         string? dir = _fs.Path.GetDirectoryName(_fs.Path.GetFullPath(Path));
         if (dir is not null && !_fs.Directory.Exists(dir)) throw new DirectoryNotFoundException($"{Path}: no such directory {dir}");
         var mode = _fs.File.Exists(Path) || Path.StartsWith("/dev/", StringComparison.Ordinal) ? FileMode.Open : FileMode.CreateNew;
-        using var stream = _fs.FileStream.New(Path, mode, FileAccess.ReadWrite);
+        using var stream = _fs.FileStream.New(Path, new FileStreamOptions
+        {
+            // Root-only when we create it (a test's regular file); the runtime refuses a create mode on FileMode.Open.
+            Mode = mode, Access = FileAccess.ReadWrite, UnixCreateMode = mode == FileMode.CreateNew && !OperatingSystem.IsWindows() ? AtomicFile.Private : null,
+        });
         stream.Seek(plan.Offset, SeekOrigin.Begin);
         stream.Write(plan.Blob, 0, length);
         Fsync(stream);

@@ -87,27 +87,8 @@ public abstract class HandoffStore
     internal static ulong NextSequence(ReadOnlySpan<byte> existing) =>
         HandoffBlob.IntactSequence(existing) is ulong sequence && sequence < ulong.MaxValue ? sequence + 1 : 1;
 
-    /// <summary>Replaces a file atomically: a temp file beside it, fsync, rename over it.</summary>
-    internal static void WriteAtomically(IFileSystem fs, string path, ReadOnlySpan<byte> bytes)
-    {
-        string full = fs.Path.GetFullPath(path);
-        string dir = fs.Path.GetDirectoryName(full) ?? ".";
-        string temp = fs.Path.Combine(dir, $".{fs.Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            using (var stream = fs.FileStream.New(temp, FileMode.Create, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                Fsync(stream);
-            }
-            fs.File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { if (fs.File.Exists(temp)) fs.File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
-    }
+    /// <summary>Replaces a file atomically and root-only (<see cref="AtomicFile"/>): it holds config space.</summary>
+    internal static void WriteAtomically(IFileSystem fs, string path, ReadOnlySpan<byte> bytes) => AtomicFile.Write(fs, path, bytes);
 
     /// <summary>A clear "no such file" (the runtime's own message is a resource key in the AOT binary).</summary>
     internal static void RequireFile(IFileSystem fs, string path)

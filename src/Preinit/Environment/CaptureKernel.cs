@@ -12,7 +12,7 @@ public sealed record EnvironmentPaths
     /// exists (and <c>--key</c> names no other): packaging puts the host's key here in that image only.</summary>
     public string Key { get; init; } = DefaultKey;
 
-    public const string DefaultKey = "/etc/preconfig/handoff.key";
+    public const string DefaultKey = Preconfig.Handoff.Blob.HandoffKey.DefaultPath;
 }
 
 /// <summary>Whether this is a kdump capture kernel, and what said so.</summary>
@@ -24,13 +24,28 @@ public sealed record CaptureKernelStatus(bool IsCaptureKernel, string Evidence);
 /// </summary>
 public static class CaptureKernel
 {
-    public static CaptureKernelStatus Detect(IFileSystem fs, EnvironmentPaths paths)
+    /// <summary>
+    /// <c>preconfig.boot_id=</c> on the capture kernel's command line: the boot id of the production boot that loaded
+    /// this capture kernel (kdump loads it anew every boot, so the packaging can append this boot's id, read from
+    /// <c>/proc/sys/kernel/random/boot_id</c>). Null when absent.
+    /// </summary>
+    public const string BootIdParameter = "preconfig.boot_id=";
+
+    public static string? CrashedBootId(IFileSystem fs, EnvironmentPaths paths) =>
+        Words(fs, paths).FirstOrDefault(w => w.StartsWith(BootIdParameter, StringComparison.Ordinal))?[BootIdParameter.Length..];
+
+    private static string[] Words(IFileSystem fs, EnvironmentPaths paths)
     {
         string cmdline = "";
         try { if (fs.File.Exists(paths.Cmdline)) cmdline = fs.File.ReadAllText(paths.Cmdline); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-        foreach (var word in cmdline.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        return cmdline.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    public static CaptureKernelStatus Detect(IFileSystem fs, EnvironmentPaths paths)
+    {
+        foreach (var word in Words(fs, paths))
         {
             if (word == "reset_devices") return new(true, $"reset_devices on {paths.Cmdline}");
             if (word.StartsWith("elfcorehdr=", StringComparison.Ordinal)) return new(true, $"{word} on {paths.Cmdline}");

@@ -69,6 +69,30 @@ public sealed class DaemonSettingsTests : IDisposable
     }
 
     /// <summary>On a <see cref="MockFileSystem"/>: the real paths, and a process table (<c>/proc/PID</c>) the test decides.</summary>
+    // issue 24 item 7: NaN compares false with everything, so "poll is <= 0 or > 10" let it through to Task.Delay.
+    [Theory]
+    [InlineData("pollIntervalSeconds", "NaN")]
+    [InlineData("pollIntervalSeconds", "-Infinity")]
+    [InlineData("retryIntervalSeconds", "NaN")]
+    [InlineData("retryIntervalSeconds", "Infinity")]
+    public void Nan_and_infinite_intervals_are_refused_when_read(string key, string value)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => DaemonSettings.From(
+            DaemonHost.LoadConfiguration(null, [new(key, value)], new Dictionary<string, string?>()), stores: ["x"]));
+        Assert.StartsWith($"{key} is ", e.Message);
+    }
+
+    [Fact]
+    public void A_command_line_source_that_replaces_the_configured_ones_says_so()
+    {
+        string file = _dir.File("preconfig.json", """{ "stores": ["file:/x"], "sources": ["earlydump:kmsg", "sysfs"] }""");
+        var s = DaemonSettings.From(DaemonHost.LoadConfiguration(file, [], new Dictionary<string, string?>()), sources: ["sysfs"]);
+        Assert.Equal(["sysfs"], s.Sources);
+        var note = Assert.Single(s.Notes);
+        Assert.Contains("--source sysfs replaces the configured sources (earlydump:kmsg, sysfs), which are not used", note);
+        Assert.Empty(DaemonSettings.From(DaemonHost.LoadConfiguration(file, [], new Dictionary<string, string?>())).Notes);
+    }
+
     [Fact]
     public void Status_file_round_trips_and_reads_as_text()
     {

@@ -78,15 +78,45 @@ public class SourceMergerTests
     }
 
     [Fact]
-    public void A_different_device_at_the_same_address_is_never_mixed_in()
+    public void A_different_device_at_the_same_address_is_never_mixed_in_and_without_a_live_source_the_most_pristine_stays()
     {
         var early = Record(Config(256, 0x11, device: 0x1533), "earlydump:kmsg", Pristineness.Firmware);
-        var other = Record(Config(4096, 0x22, device: 0x10d3), "sysfs", Pristineness.Undriven);
-        var result = SourceMerger.Merge([Source("s", other), Source("e", early)]);
+        var dump = Record(Config(4096, 0x22, device: 0x10d3), "lspci:dump", Pristineness.Unknown);
+        var result = SourceMerger.Merge([Source("d", dump), Source("e", early)]);
         var d = Assert.Single(result.Devices);
         Assert.Equal(early.Config, d.Config);
         var w = Assert.Single(result.Warnings);
-        Assert.Contains("0000:03:00.0: [8086:10d3] from sysfs is not the device [8086:1533] from earlydump:kmsg", w);
+        Assert.Contains("0000:03:00.0: [8086:10d3] from lspci:dump is not the device [8086:1533] from earlydump:kmsg", w);
+    }
+
+    // issue 24 item 6, the issue's reproduction: the early snapshot saw 8086:27d8, the card was swapped for 8086:1234.
+    [Fact]
+    public void A_hot_swapped_card_takes_the_live_device_and_is_reported_as_changed()
+    {
+        var early = Record(Config(4096, 0x11, device: 0x27d8), "early:/run/preconfig/early.pcfg", Pristineness.Firmware);
+        var live = Record(Config(4096, 0x22, device: 0x1234), "sysfs", Pristineness.Undriven);
+        var result = SourceMerger.Merge([Source("early", early), new SourceCapture([live], [], Live: true)]);
+        var d = Assert.Single(result.Devices);
+        Assert.Equal(0x1234, d.DeviceId);
+        Assert.Equal(live.Config, d.Config);
+        Assert.Equal([new ConfigOrigin(0, 4096, "sysfs", Pristineness.Undriven)], d.Origins);
+        var w = Assert.Single(result.Warnings);
+        Assert.Contains("0000:03:00.0: changed: [8086:27d8] from early:/run/preconfig/early.pcfg is now [8086:1234] in sysfs", w);
+
+        // The same card, still there, keeps its early bytes (the swap rule does not touch the pristine rule).
+        var same = Record(Config(4096, 0x33, device: 0x27d8), "sysfs", Pristineness.DriverBound, "e1000e");
+        Assert.Equal(early.Config, SourceMerger.Merge([Source("early", early), new SourceCapture([same], [], Live: true)]).Devices[0].Config);
+    }
+
+    [Fact]
+    public void A_function_removed_since_the_early_capture_drops_out_when_a_live_source_lists_the_machine()
+    {
+        var gone = PciAddress.Parse("0000:05:00.0");
+        var early = new[] { Record(Config(4096, 0x11), "early:e", Pristineness.Firmware), Record(Config(4096, 0x11), "early:e", Pristineness.Firmware, address: gone) };
+        var live = Record(Config(4096, 0x22), "sysfs", Pristineness.Undriven);
+        var result = SourceMerger.Merge([Source("early", early), new SourceCapture([live], [], Live: true)]);
+        Assert.Equal([A], result.Devices.Select(d => d.Address));
+        Assert.Contains(result.Warnings, w => w.Contains("0000:05:00.0: [8086:1533] from early:e is no longer present in sysfs: removed, dropped"));
     }
 
     [Fact]
