@@ -94,7 +94,19 @@ if ready.get("preconfig_ms", "0") != "0":
     figures["boot_to_kdump_loaded_s"] = round(int(ready.get("kdump_ms", 0)) / 1000, 1)
 need(ready.get("preconfig_result") == "success", f"preconfig.service: {one('READY')}")
 show = " ".join(recs.get("KDUMPSHOW", []))
-need("/var/lib/preconfig/kdump-initrd.img" in show, "kdump-config show does not name /var/lib/preconfig/kdump-initrd.img")
+# Installing is enough (issue 22): kdump-tools loads its own image, untouched configuration, and that image carries
+# this boot's handoff (preconfig-kdump-reload.service: kdump-tools' kernel hook + kdump-config try-reload).
+need("/var/lib/kdump/initrd.img" in show and "/var/lib/preconfig" not in show,
+     "kdump-config show does not name kdump-tools' own /var/lib/kdump/initrd.img")
+need(facts.get("kdump_defaults_untouched") == "yes", f"/etc/default/kdump-tools was edited: {facts}")
+refresh = one("REFRESH") or ""
+rk = kv(refresh.split())
+figures["refresh_s"] = rk.get("waited_s")
+need(rk.get("result") == "success" and rk.get("loaded") == "1" and (" embedded: " in refresh or " current: " in refresh),
+     f"the capture kernel was not given this boot's handoff: REFRESH {refresh}")
+emb = kv((one("EMBEDDED") or "").split())
+need(emb.get("handoff") == "1" and emb.get("same_as_daemon") == "yes",
+     f"kdump-tools' image does not carry the daemon's handoff: {one('EMBEDDED')}")
 status = None
 try:
     status = json.loads(one("STATUSJSON") or "null")
@@ -112,8 +124,9 @@ if status:
     need(any("early:" in s for s in snap.get("sources", [])) and not unused,
          f"the daemon did not use the initramfs' early snapshot: {snap.get('sources')} {unused}")
 modes = kv((one("MODES") or "").split())
-need(modes.get("key") == "600" and modes.get("kdump_base") == "600" and modes.get("kdump_loaded_image") == "600",
-     f"key or kdump images readable by others: {one('MODES')}")
+need(modes.get("key") == "600" and modes.get("kdump_base") == "600" and modes.get("kdump_loaded_image") == "600"
+     and modes.get("run") == "700" and modes.get("state") == "700",
+     f"key, handoff, /run/preconfig or kdump images readable by others: {one('MODES')}")
 places = kv((one("KEYPLACES") or "").split())
 need(int(places.get("kdump", 0)) >= 1, "the key is not in kdump-tools' initramfs")
 need(places.get("production") == "0", "the key is in the production initramfs")
