@@ -5,21 +5,11 @@ using Preconfig.ConfigCapture.Fleet;
 namespace Preconfig.Cli.Status;
 
 /// <summary>
-/// What the packaging's kdump scripts leave for <c>preconfig status</c> (Debian, kdump-tools), shown as text lines:
-/// <list type="bullet">
-/// <item><c>/var/lib/preconfig/kdump-refresh.status</c>: one line, "TIME RESULT: WHY", from preconfig-kdump-refresh
-/// (whether kdump-tools' image carries this boot's handoff: embedded, current, no-handoff, failed, skipped).</item>
-/// <item><c>preconfig-preinit.missing</c> beside a dump (preconfig-kdump-record): why a capture kernel left no report
-/// (preinit crashed, timed out, or was missing), when it is newer than the last report.</item>
-/// </list>
-/// Both are read as small regular files only: a link, a FIFO or a device (size 0) or anything over 4 KiB is ignored.
+/// What the packaging's kdump scripts leave for <c>preconfig status</c> on Debian, as text lines: preconfig-kdump-refresh's
+/// status line and preconfig-kdump-record's note about a capture kernel that wrote no report (see the constants).
 /// </summary>
 internal static class KdumpNotes
 {
-    public const string RefreshStatus = "/var/lib/preconfig/kdump-refresh.status";
-    public const string MissingName = "preconfig-preinit.missing";
-    private const int MaxBytes = 4096;
-
     public static string Text(IFileSystem fs, string refreshStatus, string crashDirectory, CaptureKernelRun? lastRun)
     {
         var sb = new StringBuilder();
@@ -60,4 +50,14 @@ internal static class KdumpNotes
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
         return newest;
     }
+
+    /// <summary>preconfig-kdump-refresh's one line, "TIME RESULT: WHY": does kdump-tools' image carry this boot's handoff.</summary>
+    public const string RefreshStatus = "/var/lib/preconfig/kdump-refresh.status";
+
+    /// <summary>preconfig-kdump-record's note beside a dump when the capture kernel wrote no report (preinit crashed,
+    /// timed out or was missing); shown when newer than the last report.</summary>
+    public const string MissingName = "preconfig-preinit.missing";
+
+    /// <summary>Both are read as small regular files only: a link, a FIFO or a device (size 0) or anything larger is not.</summary>
+    private const int MaxBytes = 4096;
 }

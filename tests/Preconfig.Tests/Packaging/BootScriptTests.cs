@@ -30,7 +30,7 @@ public sealed class BootScriptTests : IDisposable
     public void A_normal_boot_capture_that_ignores_sigterm_is_killed_and_the_boot_goes_on_within_the_bound()
     {
         // Bound: limit 1 s + SIGKILL 3 s later; the script returns once the process is gone.
-        var r = Boot("trap '' TERM\nsleep 30\n", "root=/dev/vda preconfig.timeout=1");
+        var r = Boot("trap '' TERM\nexec sleep 30\n", "root=/dev/vda preconfig.timeout=1");
         Assert.True(r.Code == 0, r.Out);
         Assert.True(r.Elapsed < TimeSpan.FromSeconds(1 + 3 + 2 + 2), $"held the boot {r.Elapsed.TotalSeconds:0.0} s: {r.Out}");
         Assert.True(r.Elapsed >= TimeSpan.FromSeconds(4), $"returned after {r.Elapsed.TotalSeconds:0.0} s, before SIGKILL was due");
@@ -43,7 +43,7 @@ public sealed class BootScriptTests : IDisposable
     public void A_hung_preinit_in_the_capture_kernel_is_stopped_at_its_configured_bound()
     {
         string conf = _dir.File("initramfs.conf", "PRECONFIG_PREINIT_TIMEOUT_S=2\n");
-        var r = Boot("sleep 30\n", "elfcorehdr=0x1000 reset_devices", ("PRECONFIG_INITRAMFS_CONF", conf));
+        var r = Boot("exec sleep 30\n", "elfcorehdr=0x1000 reset_devices", ("PRECONFIG_INITRAMFS_CONF", conf));
         Assert.True(r.Code == 0, r.Out);
         // The default bound is 30 s; with a 2 s limit the script must be back long before.
         Assert.True(r.Elapsed < TimeSpan.FromSeconds(2 + 3 + 2 + 2), $"held the dump boot {r.Elapsed.TotalSeconds:0.0} s: {r.Out}");
