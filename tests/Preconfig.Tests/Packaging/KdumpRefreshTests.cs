@@ -29,6 +29,7 @@ public sealed class KdumpRefreshTests : IDisposable
         _sysfs.AddDevice(PciAddress.Parse("0000:00:02.0"), SysfsTree.Config(256));
         Directory.CreateDirectory(Etc);
         Directory.CreateDirectory(State);
+        Directory.CreateDirectory(KdumpDir);
         File.WriteAllBytes(Path.Combine(Etc, "handoff.key"), Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
         File.WriteAllText(Image, "kdump-tools image, before\n");
         _dir.File("sys/kexec_crash_loaded", "1\n");
