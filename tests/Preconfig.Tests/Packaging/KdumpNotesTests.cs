@@ -1,34 +1,28 @@
-using System.IO.Abstractions;
 using Preconfig.Cli.Status;
-using Preconfig.ConfigCapture.Daemon;
 using Preconfig.ConfigCapture.Fleet;
-using Preconfig.Tests.Capture;
-using Preconfig.Tests.Fleet;
 
 namespace Preconfig.Tests.Packaging;
 
 /// <summary>
-/// `preconfig status` (text) says what went wrong in the kdump path: the status line preconfig-kdump-refresh wrote,
-/// and the note preconfig-kdump-record left when a capture kernel wrote no report (preinit crashed or timed out),
-/// as those scripts write them (their formats: packaging/kdump-tools/preconfig-kdump-refresh status(),
-/// packaging/lib/preconfig-kdump-record save_into()). Planted FIFOs and links are not read.
+/// `preconfig status` (text) says what went wrong in the kdump path, from what preconfig-kdump-refresh (its status()
+/// line) and preconfig-kdump-record (its save_into() note) write; planted FIFOs and links are not read.
 /// </summary>
 public sealed class KdumpNotesTests : IDisposable
 {
-    private readonly TempDir _dir = new();
-    private readonly FileSystem _fs = new();
+    private readonly Capture.TempDir _dir = new();
     private string Crash => Path.Combine(_dir.Path, "crash");
 
     public void Dispose() => _dir.Dispose();
 
     private string Text(string refreshStatus)
     {
-        var s = PrometheusTextTests.Status();
+        var fs = new System.IO.Abstractions.FileSystem();
+        var s = Fleet.PrometheusTextTests.Status();
         s.Stores.RemoveAt(1);
         string status = Path.Combine(_dir.Path, "run", "status.json");
-        DaemonStatusFile.Write(_fs, status, s);
+        ConfigCapture.Daemon.DaemonStatusFile.Write(fs, status, s);
         var w = new StringWriter();
-        StatusCommand.Run(_fs, status, Crash, "text", w, DateTimeOffset.UtcNow, refreshStatus);
+        StatusCommand.Run(fs, status, Crash, "text", w, DateTimeOffset.UtcNow, refreshStatus);
         return w.ToString();
     }
 
@@ -37,7 +31,7 @@ public sealed class KdumpNotesTests : IDisposable
     {
         string refresh = _dir.File("state/kdump-refresh.status",
             "2026-12-05T11:00:00Z no-handoff: /var/lib/preconfig/handoff.pcfg does not verify with /etc/preconfig/handoff.key: signature: mismatch (not embedded)\n");
-        string older = _dir.File("crash/202612041000/" + CaptureKernelRun.RecordName, CaptureKernelRunTests.Report);
+        string older = _dir.File("crash/202612041000/" + CaptureKernelRun.RecordName, Fleet.CaptureKernelRunTests.Report);
         File.SetLastWriteTimeUtc(older, DateTime.UtcNow.AddDays(-1));
         _dir.File("crash/202612051100/" + KdumpNotes.MissingName,
             "preconfig: no preinit report in this capture kernel (/run/preconfig/preinit.json missing; preinit: exit 139; see the kernel log, preconfig-boot lines)\n");
@@ -52,7 +46,7 @@ public sealed class KdumpNotesTests : IDisposable
     {
         string note = _dir.File("crash/202612041000/" + KdumpNotes.MissingName, "preconfig: no preinit report (old)\n");
         File.SetLastWriteTimeUtc(note, DateTime.UtcNow.AddDays(-1));
-        _dir.File("crash/202612051100/" + CaptureKernelRun.RecordName, CaptureKernelRunTests.Report);
+        _dir.File("crash/202612051100/" + CaptureKernelRun.RecordName, Fleet.CaptureKernelRunTests.Report);
         string fifo = Path.Combine(_dir.Path, "state", "kdump-refresh.status");
         Directory.CreateDirectory(Path.GetDirectoryName(fifo)!);
         Assert.Equal(0, ShellScript.RunCommand("mkfifo", [fifo]).Code);

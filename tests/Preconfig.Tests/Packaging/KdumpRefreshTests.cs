@@ -122,31 +122,21 @@ public sealed class KdumpRefreshTests : IDisposable
         Assert.Contains("was not captured in this boot", File.ReadAllText(StatusFile));
     }
 
-    [Fact]
-    public void A_failing_rebuild_puts_kdump_tools_image_back_and_kdump_stays_loaded()
+    /// <summary>kdump-tools' hook deletes the image before mkinitramfs runs: a failed build leaves none; a built image
+    /// may still fail to load. Either way the previous image is back and a capture kernel is loaded.</summary>
+    [Theory]
+    [InlineData("rm -f \"$img\"\necho mkinitramfs failed >&2\nexit 1\n", "failed: .* failed: the previous kdump initramfs is back in place")]
+    [InlineData("rm -f \"$img\"\necho unloadable > \"$img\"\n", "failed: the rebuilt .* did not load: the previous one is loaded again")]
+    public void A_failing_rebuild_or_an_image_that_does_not_load_leaves_kdump_tools_previous_image_loaded(string hook, string status)
     {
         Handoff(Path.Combine(Etc, "handoff.key"));
-        // As kdump-tools' hook does when mkinitramfs fails: the image is already gone.
-        Hook("rm -f \"$img\"\necho mkinitramfs failed >&2\nexit 1\n");
+        Hook(hook);
         var r = Refresh();
         Assert.True(r.Code == 0, r.Out);
         Assert.Equal("kdump-tools image, before\n", File.ReadAllText(Image));
         Assert.Equal("1", File.ReadAllText(Loaded).Trim());
         Assert.False(File.Exists(Path.Combine(State, "kdump-handoff.pcfg")));
-        Assert.Contains(" failed: ", File.ReadAllText(StatusFile));
-        Assert.Contains("previous kdump initramfs is back", File.ReadAllText(StatusFile));
-    }
-
-    [Fact]
-    public void A_rebuilt_image_that_does_not_load_is_replaced_by_the_previous_one_and_loaded()
-    {
-        Handoff(Path.Combine(Etc, "handoff.key"));
-        Hook("rm -f \"$img\"\necho unloadable > \"$img\"\n");
-        var r = Refresh();
-        Assert.True(r.Code == 0, r.Out);
-        Assert.Equal("kdump-tools image, before\n", File.ReadAllText(Image));
-        Assert.Equal("1", File.ReadAllText(Loaded).Trim());
-        Assert.Contains("did not load: the previous one is loaded again", File.ReadAllText(StatusFile));
+        Assert.Matches(status, File.ReadAllText(StatusFile));
     }
 
     [Fact]

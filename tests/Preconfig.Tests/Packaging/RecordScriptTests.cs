@@ -28,9 +28,11 @@ public sealed class RecordScriptTests : IDisposable
         }, limitMs: (waitSeconds + 20) * 1000);
 
     /// <summary>The directory kdump-config savecore makes now, with its first file.</summary>
-    private string ThisBootsDumpDir()
+    private string ThisBootsDumpDir() => DatedDumpDir(DateTimeOffset.Now.ToString("yyyyMMddHHmm"));
+
+    /// <summary>A directory named and filled as kdump-config would on the given minute.</summary>
+    private string DatedDumpDir(string stamp)
     {
-        string stamp = DateTimeOffset.Now.ToString("yyyyMMddHHmm");
         string dir = Path.Combine(Crash, stamp);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "dmesg." + stamp), "");
@@ -67,9 +69,7 @@ public sealed class RecordScriptTests : IDisposable
     public void A_directory_dated_2099_or_a_link_to_a_directory_is_not_this_boots_dump_directory()
     {
         string report = _dir.File("run/preconfig/preinit.json", "{ \"devices\": [] }");
-        string future = Path.Combine(Crash, "209901010000");
-        Directory.CreateDirectory(future);
-        File.WriteAllText(Path.Combine(future, "dmesg.209901010000"), "");
+        string future = DatedDumpDir("209901010000");
         // A link named as this minute's directory, to a directory elsewhere that has kdump-tools' file.
         string elsewhere = Path.Combine(_dir.Path, "elsewhere");
         string stamp = DateTimeOffset.Now.ToString("yyyyMMddHHmm");
@@ -88,9 +88,7 @@ public sealed class RecordScriptTests : IDisposable
     public void The_dump_directory_of_this_boot_wins_over_a_newer_looking_one()
     {
         string report = _dir.File("run/preconfig/preinit.json", "{ \"devices\": [] }");
-        string future = Path.Combine(Crash, "209901010000");
-        Directory.CreateDirectory(future);
-        File.WriteAllText(Path.Combine(future, "dmesg.209901010000"), "");
+        string future = DatedDumpDir("209901010000");
         // A directory without kdump-tools' own file of its stamp: not a dump directory.
         string stamp = DateTimeOffset.Now.ToString("yyyyMMddHHmm");
         Directory.CreateDirectory(Path.Combine(Crash, "ip-" + stamp));

@@ -9,6 +9,7 @@ import os
 import sys
 
 from prometheus_client.parser import text_string_to_metric_families
+from e2elog import kv, read, records
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--log", required=True)
@@ -31,29 +32,11 @@ def need(cond, msg):
     return cond
 
 
-def kv(words):
-    return dict(w.split("=", 1) for w in words if "=" in w)
-
-
-def read(path, mode="r"):
-    try:
-        with open(path, mode) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 for k, v in kv(a.times.split()).items():
     figures[k] = v
 
 # The serial log: "E2E: KIND rest" lines from guest/e2e-distro.
-text = (read(a.log, "rb") or b"").decode("latin-1")
-recs = {}
-for line in text.split("\n"):
-    i = line.find("E2E: ")
-    if i >= 0:
-        kind, _, rest = line[i + 5:].rstrip("\r").partition(" ")
-        recs.setdefault(kind, []).append(rest)
+recs = records(a.log)
 
 
 def one(kind):

@@ -6,8 +6,9 @@ capture kernel (kexec_crash_loaded 1, kdump-tools.service succeeded), makedumpfi
 purge: kdump-tools loads an image without preconfig and dumps. Prints "e2e: PASS distro-faults (<figures>)" or
 "e2e: FAIL distro-faults: <reasons>"."""
 import argparse
-import os
 import sys
+
+from e2elog import kv, records
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--log", required=True)
@@ -25,26 +26,8 @@ def need(cond, msg):
     return cond
 
 
-def kv(text):
-    return dict(w.split("=", 1) for w in (text or "").split() if "=" in w)
-
-
-def read(path, mode="r"):
-    try:
-        with open(path, mode) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 figures.update(kv(a.times))
-text = (read(a.log, "rb") or b"").decode("latin-1")
-recs = {}
-for line in text.split("\n"):
-    i = line.find("E2E: ")
-    if i >= 0:
-        kind, _, rest = line[i + 5:].rstrip("\r").partition(" ")
-        recs.setdefault(kind, []).append(rest)
+recs = records(a.log)
 
 
 def of_phase(kind, phase):
