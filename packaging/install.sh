@@ -34,6 +34,7 @@ inst 0755 "$repo/dist/preconfig" /usr/bin/preconfig
 [ -x "$repo/dist/initramfs/preconfig" ] && inst 0755 "$repo/dist/initramfs/preconfig" /usr/lib/preconfig/preconfig-initramfs
 inst 0755 "$here/lib/preconfig-boot" /usr/lib/preconfig/preconfig-boot
 inst 0755 "$here/kdump-tools/preconfig-kdump-initrd" /usr/lib/preconfig/preconfig-kdump-initrd
+inst 0755 "$here/kdump-tools/preconfig-kdump-refresh" /usr/lib/preconfig/preconfig-kdump-refresh
 inst 0755 "$here/lib/preconfig-kdump-record" /usr/lib/preconfig/preconfig-kdump-record
 inst 0755 "$here/lib/preconfig-key" /usr/lib/preconfig/preconfig-key
 inst 0644 "$here/systemd/preconfig.service" /lib/systemd/system/preconfig.service
@@ -56,7 +57,6 @@ case "$flavour" in
       # A package ships its drop-in under /lib (the administrator's /etc wins over it); a manual install uses /etc.
       dropins=/etc/systemd/system; [ "$package" = yes ] && dropins=/lib/systemd/system
       inst 0644 "$here/systemd/kdump-tools.service.d/preconfig.conf" "$dropins/kdump-tools.service.d/preconfig.conf"
-      inst 0644 "$here/kdump-tools/kdump-tools.defaults" /usr/share/preconfig/kdump-tools.defaults
     fi ;;
   dracut)
     inst 0755 "$here/dracut/90preconfig/module-setup.sh" /usr/lib/dracut/modules.d/90preconfig/module-setup.sh
@@ -77,12 +77,14 @@ if [ "$activate" = yes ] && [ -z "$D" ]; then
     initramfs-tools)
       update-initramfs -u -k all
       # kdump-tools' own kdump initramfs (/var/lib/kdump/initrd.img-*) picks up the hook when regenerated.
-      [ -x /etc/kernel/postinst.d/kdump-tools ] && /etc/kernel/postinst.d/kdump-tools "$(uname -r)" ;;
+      [ -x /etc/kernel/postinst.d/kdump-tools ] && /etc/kernel/postinst.d/kdump-tools "$(uname -r)"
+      # This boot's handoff into the capture kernel kdump-tools loads (rebuild and reload, in the background).
+      systemctl restart preconfig.service && systemctl --no-block start preconfig-kdump-reload.service ;;
     dracut)
       dracut -f
       command -v kdumpctl >/dev/null && kdumpctl rebuild ;;
   esac
-  echo "install.sh: activated; follow docs/install.md for kdump-tools' KDUMP_INITRD and reboot"
+  echo "install.sh: activated; kdump-tools' own kdump initramfs carries the handoff (see /var/lib/preconfig/kdump-refresh.status)"
 else
   echo "install.sh: installed; see docs/install.md for the activation steps"
 fi

@@ -18,6 +18,7 @@
 #               still comes (QEMU's IO-APIC keeps the crashed kernel's interrupt latched): a documented limit
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
 #   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
+#   distro-faults  the same Debian with preconfig broken three ways, then purged: kdump-tools still loads and dumps
 # Environment: PRECONFIG_E2E_CACHE (download cache), PRECONFIG_E2E_NO_BUILD=1 (use dist/preconfig as is),
 #   PRECONFIG_E2E_KEEP=1 (keep tests/e2e/work/*.log), PRECONFIG_E2E_QEMU_ARGS (extra QEMU arguments, e.g. -trace).
 #   Last line: "e2e: N passed, M failed"; exit 1 if any failed.
@@ -25,7 +26,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work="$here/work"
-all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset distro dma-none-iommu dma-preinit-iommu
+all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset distro distro-faults dma-none-iommu dma-preinit-iommu
      matrix matrix-iommu scsi-irq-none scsi-irq)
 [ $# -gt 0 ] && scenarios=("$@") || scenarios=("${all[@]}")
 t_start=$(date +%s)
@@ -103,7 +104,7 @@ check_packaging() {
 
 run_scenario() {
   [ "$1" = packaging ] && { check_packaging; return; }
-  [ "$1" = distro ] && { "$here/distro/run.sh" "$cache" "$work"; return; }
+  case "$1" in distro|distro-faults) "$here/distro/run.sh" "$cache" "$work" "$1"; return ;; esac
   # Time limits leave room for a loaded 2-core machine (a run takes 15-40 s when idle, 3x that under load).
   local s=$1 log="$work/$s.log" port limit=180 append
   rm -f "$work/matrix-$s.json" "$work/lsi-$s.json"   # the table reads only what this run found

@@ -37,7 +37,9 @@ internal static class StatusCommand
     }
 
     /// <param name="format">raw (the file as it is), text, json or prometheus.</param>
-    internal static int Run(IFileSystem fs, string statusFile, string crashDirectory, string format, TextWriter output, DateTimeOffset now)
+    /// <param name="kdumpRefreshStatus">preconfig-kdump-refresh's status line (tests move it).</param>
+    internal static int Run(IFileSystem fs, string statusFile, string crashDirectory, string format, TextWriter output, DateTimeOffset now,
+        string kdumpRefreshStatus = KdumpNotes.RefreshStatus)
     {
         if (format is "raw" or "text")
         {
@@ -46,7 +48,9 @@ internal static class StatusCommand
             else
             {
                 output.Write(StatusText.Format(status, fs));
-                output.Write(LastRunText(CaptureKernelRun.FindLatest(fs, crashDirectory), crashDirectory));
+                var run = CaptureKernelRun.FindLatest(fs, crashDirectory);
+                output.Write(LastRunText(run, crashDirectory));
+                output.Write(KdumpNotes.Text(fs, kdumpRefreshStatus, crashDirectory, run));
             }
             return status.Stores.All(s => s.Ok) ? ExitCodes.Success : ExitCodes.Failed;
         }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Preconfig.Tests.Capture;
 
 namespace Preconfig.Tests.Packaging;
@@ -11,24 +10,17 @@ namespace Preconfig.Tests.Packaging;
 public sealed class PackagingScriptTests : IDisposable
 {
     private readonly TempDir _dir = new();
-    private static string Packaging => Path.Combine(RepoPaths.Root, "packaging");
+    private static string Packaging => ShellScript.Packaging;
 
     public void Dispose() => _dir.Dispose();
 
     private static (int Code, string Out) Sh(string script, IDictionary<string, string>? env = null, params string[] args)
     {
-        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(script);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(60_000), $"{script} did not finish");
-        return (p.ExitCode, stdout.Result + stderr);
+        var r = ShellScript.Run(script, env, args);
+        return (r.Code, r.Out);
     }
 
-    private static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path), 8);
+    private static string Mode(string path) => ShellScript.Mode(path);
 
     [Fact]
     public void The_key_is_made_root_only_and_an_existing_one_is_kept()
@@ -55,6 +47,8 @@ public sealed class PackagingScriptTests : IDisposable
         string etc = Path.Combine(_dir.Path, "etc-preconfig");
         Directory.CreateDirectory(etc);
         File.WriteAllBytes(Path.Combine(etc, "handoff.key"), new byte[32]);
+        File.WriteAllBytes(Path.Combine(etc, "handoff.key.old"), new byte[32]);
+        string handoff = _dir.File("var-lib-preconfig/kdump-handoff.pcfg", "PCFG signed blob");
         string bin = _dir.File("bin/preconfig", "#!/bin/sh\n");
         File.SetUnixFileMode(bin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         // copy_exec and copy_file as initramfs-tools' hook-functions define them, reduced to the copy.
@@ -71,6 +65,7 @@ public sealed class PackagingScriptTests : IDisposable
         {
             ["DESTDIR"] = dest, ["CONFDIR"] = confdir, ["PRECONFIG_HOOK_FUNCTIONS"] = functions,
             ["PRECONFIG_SRC_BIN"] = bin, ["PRECONFIG_SRC_BOOT"] = bin, ["PRECONFIG_SRC_ETC"] = etc,
+            ["PRECONFIG_SRC_HANDOFF"] = handoff,
         });
         Assert.True(code == 0, output);
         Assert.True(File.Exists(Path.Combine(dest, "usr", "bin", "preconfig")), output);
@@ -78,15 +73,22 @@ public sealed class PackagingScriptTests : IDisposable
     }
 
     [Fact]
-    public void The_hook_puts_the_key_into_the_kdump_initramfs_only()
+    public void The_hook_puts_the_keys_and_the_handoff_into_the_kdump_initramfs_only()
     {
         string production = RunHook("production", kdump: false);
-        Assert.False(File.Exists(Path.Combine(production, "etc", "preconfig", "handoff.key")));
+        foreach (var f in new[] { "handoff.key", "handoff.key.old", "handoff.pcfg" })
+            Assert.False(File.Exists(Path.Combine(production, "etc", "preconfig", f)), f);
 
         string kdump = RunHook("kdump", kdump: true);
-        string key = Path.Combine(kdump, "etc", "preconfig", "handoff.key");
-        Assert.True(File.Exists(key));
-        Assert.Equal("600", Mode(key));
+        foreach (var f in new[] { "handoff.key", "handoff.key.old", "handoff.pcfg" })
+        {
+            string p = Path.Combine(kdump, "etc", "preconfig", f);
+            Assert.True(File.Exists(p), f);
+            Assert.Equal("600", Mode(p));
+        }
+        // Where preconfig-boot looks for it in the capture kernel.
+        Assert.Equal("PCFG signed blob", File.ReadAllText(Path.Combine(kdump, "etc", "preconfig", "handoff.pcfg")));
+        Assert.Contains("HANDOFF=/etc/preconfig/handoff.pcfg", File.ReadAllText(Path.Combine(Packaging, "lib", "preconfig-boot")));
     }
 
     [Theory]
@@ -105,23 +107,31 @@ public sealed class PackagingScriptTests : IDisposable
     {
         string report = _dir.File("run/preconfig/preinit.json", "{ \"devices\": [], \"elapsedMs\": 1.5 }");
         string crash = Path.Combine(_dir.Path, "crash");
-        Directory.CreateDirectory(Path.Combine(crash, "202611290900"));   // an older dump: not this one
-        File.SetLastWriteTimeUtc(Path.Combine(crash, "202611290900"), DateTime.UtcNow.AddDays(-1));
+        var boot = DateTimeOffset.Now.AddMinutes(-5);
+        // An older dump (before this boot), complete with kdump-tools' files: not this one.
+        string older = Path.Combine(crash, boot.AddDays(-1).ToString("yyyyMMddHHmm"));
+        Directory.CreateDirectory(older);
+        File.WriteAllText(Path.Combine(older, "dmesg." + Path.GetFileName(older)), "");
         string defaults = _dir.File("default/kdump-tools", $"KDUMP_COREDIR=\"{crash}\"\n");
         var env = new Dictionary<string, string>
         {
             ["PRECONFIG_REPORT"] = report, ["PRECONFIG_KDUMP_DEFAULTS"] = defaults,
             ["PRECONFIG_RUNDIR"] = Path.Combine(_dir.Path, "run", "preconfig"), ["PRECONFIG_RECORD_WAIT_S"] = "30",
+            ["PRECONFIG_BOOT_TIME"] = boot.ToUnixTimeSeconds().ToString(),
         };
         var waiting = Task.Run(() => Sh(Path.Combine(Packaging, "lib", "preconfig-kdump-record"), env, "--wait"));
         Thread.Sleep(1500);
         Assert.False(waiting.IsCompleted);
-        string dump = Path.Combine(crash, "202611301202");
-        Directory.CreateDirectory(dump);   // what kdump-config savecore does first
+        // What kdump-config savecore does first: mkdir $KDUMP_COREDIR/$(date +%Y%m%d%H%M), then dmesg.<stamp> in it.
+        string stamp = DateTimeOffset.Now.ToString("yyyyMMddHHmm");
+        string dump = Path.Combine(crash, stamp);
+        Directory.CreateDirectory(dump);
+        File.WriteAllText(Path.Combine(dump, "dmesg." + stamp), "");
         Assert.True(waiting.Wait(TimeSpan.FromSeconds(30)));
         Assert.True(waiting.Result.Code == 0, waiting.Result.Out);
         Assert.Equal(File.ReadAllText(report), File.ReadAllText(Path.Combine(dump, "preconfig-preinit.json")));
-        Assert.False(File.Exists(Path.Combine(crash, "202611290900", "preconfig-preinit.json")));
+        Assert.Equal("600", Mode(Path.Combine(dump, "preconfig-preinit.json")));
+        Assert.False(File.Exists(Path.Combine(older, "preconfig-preinit.json")));
     }
 
     [Fact]

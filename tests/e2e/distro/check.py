@@ -9,6 +9,7 @@ import os
 import sys
 
 from prometheus_client.parser import text_string_to_metric_families
+from e2elog import kv, read, records
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--log", required=True)
@@ -31,29 +32,11 @@ def need(cond, msg):
     return cond
 
 
-def kv(words):
-    return dict(w.split("=", 1) for w in words if "=" in w)
-
-
-def read(path, mode="r"):
-    try:
-        with open(path, mode) as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 for k, v in kv(a.times.split()).items():
     figures[k] = v
 
 # The serial log: "E2E: KIND rest" lines from guest/e2e-distro.
-text = (read(a.log, "rb") or b"").decode("latin-1")
-recs = {}
-for line in text.split("\n"):
-    i = line.find("E2E: ")
-    if i >= 0:
-        kind, _, rest = line[i + 5:].rstrip("\r").partition(" ")
-        recs.setdefault(kind, []).append(rest)
+recs = records(a.log)
 
 
 def one(kind):
@@ -94,7 +77,19 @@ if ready.get("preconfig_ms", "0") != "0":
     figures["boot_to_kdump_loaded_s"] = round(int(ready.get("kdump_ms", 0)) / 1000, 1)
 need(ready.get("preconfig_result") == "success", f"preconfig.service: {one('READY')}")
 show = " ".join(recs.get("KDUMPSHOW", []))
-need("/var/lib/preconfig/kdump-initrd.img" in show, "kdump-config show does not name /var/lib/preconfig/kdump-initrd.img")
+# Installing is enough (issue 22): kdump-tools loads its own image, untouched configuration, and that image carries
+# this boot's handoff (preconfig-kdump-reload.service: kdump-tools' kernel hook + kdump-config try-reload).
+need("/var/lib/kdump/initrd.img" in show and "/var/lib/preconfig" not in show,
+     "kdump-config show does not name kdump-tools' own /var/lib/kdump/initrd.img")
+need(facts.get("kdump_defaults_untouched") == "yes", f"/etc/default/kdump-tools was edited: {facts}")
+refresh = one("REFRESH") or ""
+rk = kv(refresh.split())
+figures["refresh_s"] = rk.get("waited_s")
+need(rk.get("result") == "success" and rk.get("loaded") == "1" and (" embedded: " in refresh or " current: " in refresh),
+     f"the capture kernel was not given this boot's handoff: REFRESH {refresh}")
+emb = kv((one("EMBEDDED") or "").split())
+need(emb.get("handoff") == "1" and emb.get("same_as_daemon") == "yes",
+     f"kdump-tools' image does not carry the daemon's handoff: {one('EMBEDDED')}")
 status = None
 try:
     status = json.loads(one("STATUSJSON") or "null")
@@ -112,8 +107,9 @@ if status:
     need(any("early:" in s for s in snap.get("sources", [])) and not unused,
          f"the daemon did not use the initramfs' early snapshot: {snap.get('sources')} {unused}")
 modes = kv((one("MODES") or "").split())
-need(modes.get("key") == "600" and modes.get("kdump_base") == "600" and modes.get("kdump_loaded_image") == "600",
-     f"key or kdump images readable by others: {one('MODES')}")
+need(modes.get("key") == "600" and modes.get("kdump_base") == "600" and modes.get("kdump_loaded_image") == "600"
+     and modes.get("run") == "700" and modes.get("state") == "700",
+     f"key, handoff, /run/preconfig or kdump images readable by others: {one('MODES')}")
 places = kv((one("KEYPLACES") or "").split())
 need(int(places.get("kdump", 0)) >= 1, "the key is not in kdump-tools' initramfs")
 need(places.get("production") == "0", "the key is in the production initramfs")

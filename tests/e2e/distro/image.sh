@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The distro scenario's disk image: the cached Debian 12 root file system (rootfs.sh) with our .deb installed the way
-# an operator installs it (apt-get install ./preconfig_*.deb, in a chroot), kdump-tools pointed at preconfig's
-# kdump image as docs/install.md says, and the test's own driver unit. Cached, keyed by the root file system, the
+# an operator installs it (apt-get install ./preconfig_*.deb, in a chroot) and nothing else (no other package's
+# configuration edited), and the test's own driver unit. Cached, keyed by the root file system, the
 # .deb and the files of this folder:
 #   CACHE/distro/image-<key>/{disk.img,vmlinuz,initrd.img,build.log,facts}
 # kdump-tools' kdump initramfs is built here (by our postinst, through kdump-tools' own kernel hook), not on the
@@ -24,14 +24,15 @@ tar -xf "$base" -C "$root"
 cp "$deb" "$root/tmp/"
 debname=$(basename "$deb")
 
-# What an operator does before installing (docs/install.md): fstab, kdump-tools loading preconfig's image.
+# The system's own set-up (fstab). Nothing of preconfig's is configured by hand: /etc/default/kdump-tools stays as
+# kdump-tools shipped it (installing is enough, issue 22).
 echo "/dev/vda / ext4 defaults 0 1" > "$root/etc/fstab"
-sed -i 's|^KDUMP_INITRD=.*|KDUMP_INITRD=/var/lib/preconfig/kdump-initrd.img|' "$root/etc/default/kdump-tools"
-grep -q '^KDUMP_INITRD=/var/lib/preconfig/kdump-initrd.img' "$root/etc/default/kdump-tools"
+md5_defaults=$(md5sum < "$root/etc/default/kdump-tools")
 # node_exporter's textfile directory, as prometheus-node-exporter makes it: the daemon keeps preconfig.prom there.
 mkdir -p "$root/var/lib/prometheus/node-exporter"
 # The test's driver (not part of the product).
 install -m 0755 "$here/guest/e2e-distro" "$root/usr/local/sbin/e2e-distro"
+install -m 0755 "$here/guest/e2e-distro-faults" "$root/usr/local/sbin/e2e-distro-faults"
 install -m 0644 "$here/guest/e2e-distro.service" "$root/etc/systemd/system/e2e-distro.service"
 ln -sf /etc/systemd/system/e2e-distro.service "$root/etc/systemd/system/multi-user.target.wants/e2e-distro.service"
 # No getty on the serial console: the test's lines stay readable.
@@ -62,6 +63,7 @@ cp "$root/etc/kdump/sysctl.conf" "$root/var/lib/kdump/latest_sysctls-$kver"
   echo "kdump_initrd_mode=$(stat -c %a "$root/var/lib/kdump/initrd.img-$kver")"
   echo "production_initrd_mode=$(stat -c %a "$root/boot/initrd.img-$kver")"
   echo "units_enabled=$(ls "$root/etc/systemd/system/multi-user.target.wants" "$root/etc/systemd/system/kdump-tools-dump.service.wants" 2>/dev/null | grep -c '^preconfig')"
+  echo "kdump_defaults_untouched=$([ "$(md5sum < "$root/etc/default/kdump-tools")" = "$md5_defaults" ] && echo yes || echo no) $(grep -m1 '^KDUMP_INITRD=' "$root/etc/default/kdump-tools")"
   echo "build_s=$(( $(date +%s) - t0 ))"
 } > "$tmp/facts"
 cp "$root/boot/vmlinuz-$kver" "$tmp/vmlinuz"
