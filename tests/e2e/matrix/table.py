@@ -69,13 +69,13 @@ for res in results:
             sp = "waiting"
         row = [t, mode, str(len(rs)), str(sum(r["checked"] for r in rs)), f"{pol + oth} ({pol}/{oth})", sp,
                activity(rs, "before"), activity(rs, "after"), works(rs)]
-        if t == "lsi53c895a" and lsi.get("scsi-irq-none") and lsi.get("scsi-irq"):
+        if t == "lsi53c895a" and lsi.get("scsi-irq-none") and lsi.get("scsi-irq-intx-down"):
             # The lsi's own scenarios: its INTx left asserted by the crash (lsicheck.py).
-            none, pre = storm(lsi["scsi-irq-none"]), storm(lsi["scsi-irq"])
+            none, pre = storm(lsi["scsi-irq-none"]), storm(lsi["scsi-irq-intx-down"])
             def add(cell, text):
                 return text if cell == "-" else f"{cell}; {text}"
             row[6] = add(row[6], f"scsi-irq-none: INTx asserted, {none[0]}")
-            row[7] = add(row[7], f"scsi-irq: reset verified, INTx down, still {pre[0]} (IO-APIC latch)")
+            row[7] = add(row[7], f"scsi-irq-intx-down: reset verified, INTx down, still {pre[0]} (IO-APIC latch: a limit)")
             row[8] += f" (16 MiB: {pre[1]} ms after the storm)"
         rows[(t, mode)] = (min(r["address"] for r in rs), row)
         if mode == "on" and ("lsi53c895a", "on") not in rows:
