@@ -17,7 +17,8 @@
 #   scsi-irq-intx-down  the same with preinit resetting it through its bridge: asserts the reset verified and the
 #               function's INTx down; the storm still comes (QEMU's IO-APIC keeps the crashed kernel's interrupt
 #               latched, an emulator limit): verdict LIMIT, never counted as passed
-#   fidelity-none, fidelity  the dump against guest memory QEMU saved at the crash (pvpanic, QMP), page by page
+#   fidelity-none, fidelity  (by name only, not in the default list yet) the dump against guest memory QEMU saved at
+#               the crash (pvpanic, QMP), page by page
 #               (fidelity/run.sh): without and with preconfig; prints E2E-FIDELITY figures
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
 #   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
@@ -29,7 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work="$here/work"
 all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset distro dma-none-iommu dma-preinit-iommu
-     matrix matrix-iommu scsi-irq-none scsi-irq-intx-down fidelity-none fidelity)
+     matrix matrix-iommu scsi-irq-none scsi-irq-intx-down)
 [ $# -gt 0 ] && scenarios=("$@") || scenarios=("${all[@]}")
 echo "e2e: scenarios: ${scenarios[*]}"
 t_start=$(date +%s)
