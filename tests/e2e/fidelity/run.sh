@@ -50,7 +50,7 @@ for _ in range(100):
         a.close(); b.close(); print(p); break
     except OSError:
         pass")
-limit=420
+limit=900
 sock="$work/$s.qmp"; saved="$work/$s.mem"; qjson="$work/$s.qmp.json"
 rm -f "$sock" "$saved" "$qjson"
 python3 "$e2e/sender.py" "$port" --rate 3 --seconds "$limit" --count $((limit * 3)) 2>/dev/null & sender=$!
