@@ -17,9 +17,6 @@
 #   scsi-irq-intx-down  the same with preinit resetting it through its bridge: asserts the reset verified and the
 #               function's INTx down; the storm still comes (QEMU's IO-APIC keeps the crashed kernel's interrupt
 #               latched, an emulator limit): verdict LIMIT, never counted as passed
-#   fidelity-none, fidelity  (by name only, not in the default list yet) the dump against guest memory QEMU saved at
-#               the crash (pvpanic, QMP), page by page
-#               (fidelity/run.sh): without and with preconfig; prints E2E-FIDELITY figures
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
 #   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
 # Environment: PRECONFIG_E2E_CACHE (download cache), PRECONFIG_E2E_NO_BUILD=1 (use dist/preconfig as is),
@@ -109,7 +106,6 @@ check_packaging() {
 run_scenario() {
   [ "$1" = packaging ] && { check_packaging; return; }
   [ "$1" = distro ] && { "$here/distro/run.sh" "$cache" "$work"; return; }
-  case "$1" in fidelity*) "$here/fidelity/run.sh" "$cache" "$work" "$1"; return ;; esac
   # Time limits leave room for a loaded 2-core machine (a run takes 15-40 s when idle, 3x that under load).
   local s=$1 log="$work/$s.log" port limit=180 append rate=1
   rm -f "$work/matrix-$s.json" "$work/lsi-$s.json"   # the table reads only what this run found
