@@ -191,6 +191,8 @@ KERNEL = [
                                    "device without ARI"),
     ("PCIe.LnkCtl", 0x0040, None, "pcie_aspm_configure_common_clock() (drivers/pci/pcie/aspm.c) sets Common Clock "
                                   "Configuration on both ends of a link to whether both report Slot Clock"),
+    ("ACS.Ctrl", 0x001d, None, "pci_std_enable_acs() (drivers/pci/pci.c; pci_enable_acs() with an IOMMU on) sets "
+                               "Source Validation, Request Redirect, Completion Redirect and Upstream Forwarding"),
     ("Command", 0x0406, {"qemu-xhci"}, "quirk_usb_early_handoff() (drivers/usb/host/pci-quirks.c) takes the USB "
                                       "controller from firmware between pci_enable_device() (Memory on, INTx "
                                       "Disable off) and pci_disable_device() (Bus Master off)"),
