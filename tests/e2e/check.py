@@ -236,11 +236,16 @@ def capture_stage():
     return None
 
 
-def vmcore():
-    v = kv(marks.get("VMCORE"))
+def vmcore(kind="VMCORE", suffix=""):
+    """The vmcmp record `kind` (VMCORE after the hook, VMCORE-BEFORE before it); its figures end in `suffix`."""
+    v = kv(marks.get(kind))
     if not v or "changed_lines" not in v:
-        problems.append("no vmcore comparison (E2E:VMCORE missing" + (f": {v.get('error')}" if v else "") + ")")
+        problems.append(f"no vmcore comparison (E2E:{kind} " + (f"error={v.get('error')} pass={v.get('pass')} "
+                        f"at={v.get('at')}: vmcmp could not read the whole dump" if v else "missing") + ")")
         return None
+    if suffix:
+        figures["vmcore_lines_changed" + suffix] = v["changed_lines"]
+        return v
     figures["vmcore_bytes_changed"] = f"<={v['changed_bytes_max']}"
     figures["vmcore_lines_changed"] = v["changed_lines"]
     figures["vmcore_pages_changed"] = v["changed_pages"]
@@ -383,6 +388,11 @@ elif s.startswith("dma-"):
                                 "the proof of value is void on this setup (see docs and e2e-kdump.md)")
         else:
             _, rep = hook_ran_preinit()
+            # The control in this same run: two reads before the hook must differ (the NIC was still writing).
+            b = vmcore("VMCORE-BEFORE", "_before")
+            if b is not None:
+                need(int(b["changed_lines"]) > 0, "LEFTOVER DMA DID NOT REPRODUCE before the hook in this run "
+                     "(vmcore_lines_changed_before=0): a stable dump after it proves nothing")
             v = vmcore()
             if rep is not None:
                 aft = cfg.get("after", {}).get(DMANIC)

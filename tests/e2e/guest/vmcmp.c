@@ -1,7 +1,10 @@
 /* vmcmp: reads a file (the capture kernel's /proc/vmcore) twice and reports what changed between the passes, at
  * 64-byte granularity: a 32-bit hash per 64-byte line from pass 1 is compared with pass 2. Also counts changed
  * lines holding the e2e frame signature, and prints the first changed offsets. Output: one "E2E:VMCORE ..." line
- * and up to 8 "E2E:VMCORE-AT ..." lines. Built by the e2e harness with the host's cc (libc only). */
+ * and up to 8 "E2E:VMCORE-AT ..." lines. A pass that cannot read the whole file (a read error, end of file before
+ * the size fstat gave, or a read shorter than a line) prints "E2E:VMCORE error=read pass=N at=OFFSET ..." and exits 2:
+ * a comparison over less than the dump must never read as "nothing changed". Built by the e2e harness with the
+ * host's cc (libc only). */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +33,14 @@ static long long now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/* A pass that stopped short: says where and why, and fails the run. */
+static int short_read(int pass, off_t off, ssize_t n, uint64_t lines)
+{
+    printf("E2E:VMCORE error=read pass=%d at=0x%llx rc=%lld lines=%llu\n", pass, (unsigned long long)off,
+           (long long)n, (unsigned long long)lines);
+    return 2;
+}
+
 static int has_sig(const unsigned char *p, size_t n)
 {
     size_t k = sizeof SIG - 1;
@@ -55,7 +66,7 @@ int main(int argc, char **argv)
     off_t off = 0;
     while (li < lines) {
         ssize_t n = pread(fd, buf, BUF, off);
-        if (n <= 0) break;
+        if (n < LINE) return short_read(1, off, n, lines);
         for (ssize_t i = 0; i + LINE <= n && li < lines; i += LINE) h[li++] = hash64(buf + i);
         off += n - (n % LINE);
     }
@@ -69,7 +80,7 @@ int main(int argc, char **argv)
     li = 0; off = 0;
     while (li < read1) {
         ssize_t n = pread(fd, buf, BUF, off);
-        if (n <= 0) break;
+        if (n < LINE) return short_read(2, off, n, lines);
         for (ssize_t i = 0; i + LINE <= n && li < read1; i += LINE, li++) {
             if (hash64(buf + i) == h[li]) continue;
             changed++;

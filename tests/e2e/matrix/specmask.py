@@ -10,10 +10,12 @@ Usage: specmask.py WORK SCENARIO PRECONFIG
     qemu-only: QEMU lets software change a bit the specification makes read-only or reserved;
     spec-only: the specification makes a bit read-write (not optional) and QEMU hardwires it.
   Bits the probe never writes (actions, AVOID in cfgprobe.c) are left out, as are optional bits QEMU does not
-  implement (an implementation choice the specification allows). Each difference is printed; those listed in
-  matrix/qemu-vs-spec.txt with a reason are explained; an unexplained one makes the exit status 1. Prints "E2E-MATRIX-SPEC <scenario> ..." and adds a "spec"
-  section to WORK/matrix-<scenario>.json. When the preconfig build has no `sim masks` (the table not merged yet), it
-  says so ("waiting") and compares nothing: never a made-up result."""
+  implement (an implementation choice the specification allows). Each difference is printed; it is explained only
+  when a line of matrix/qemu-vs-spec.txt names its device type, register and every one of its bits (the QEMU-only
+  and spec-only masks it covers); an unexplained one makes the exit status 1. Prints "E2E-MATRIX-SPEC <scenario> ..."
+  and adds a "spec" section to WORK/matrix-<scenario>.json. A `sim masks` that fails, is missing or prints what this
+  does not read fails too (exit 1, "E2E-MATRIX-SPEC <scenario> FAILED: why"): a comparison that did not run is no
+  result."""
 import json
 import os
 import subprocess
@@ -59,13 +61,34 @@ with open(dump, "w") as f:
             f.write(f"{o:02x}: " + " ".join(f"{x:02x}" for x in cfg[o:o + 16]) + "\n")
         f.write("\n")
 
-known = {}
-for line in open(os.path.join(here, "qemu-vs-spec.txt")):
-    if line.strip() and not line.startswith("#"):
-        key, _, why = line.partition("  ")
-        known[key.strip()] = why.strip()
+# qemu-vs-spec.txt: "TYPE[,TYPE...] STRUCTURE REGISTER  qemu-only=0xM spec-only=0xM  REASON" (fields apart by two
+# spaces); every type named, no wildcard.
+known = []   # (types, "structure register", qemu-only mask, spec-only mask, reason)
+spec_file = os.path.join(here, "qemu-vs-spec.txt")
+for i, line in enumerate(open(spec_file), 1):
+    if not line.strip() or line.startswith("#"):
+        continue
+    parts = [p.strip() for p in line.split("  ") if p.strip()]
+    try:
+        key, masks, why = parts[0], dict(m.split("=") for m in parts[1].split()), parts[2]
+        tlist, reg = key.split(" ", 1)
+        entry = (set(tlist.split(",")), reg, int(masks["qemu-only"], 16), int(masks["spec-only"], 16), why)
+    except (IndexError, ValueError, KeyError):
+        sys.exit(f"{spec_file}:{i}: want 'TYPE[,TYPE...] STRUCTURE REGISTER  qemu-only=0xM spec-only=0xM  REASON': {line.strip()}")
+    if "*" in entry[0]:
+        sys.exit(f"{spec_file}:{i}: name the device types (no '*'): {line.strip()}")
+    known.append(entry)
 
-out = {"status": "waiting", "compared": 0, "differences": [], "explained": 0}
+
+def explain(tname, reg, qemu_only, spec_only):
+    """The reason of the line that covers this difference's type, register and every bit of it, else None."""
+    for tys, kreg, qm, sm, why in known:
+        if tname in tys and kreg == reg and not qemu_only & ~qm and not spec_only & ~sm:
+            return why
+    return None
+
+
+out = {"status": "failed", "compared": 0, "differences": [], "explained": 0}
 try:
     run = subprocess.run([preconfig, "sim", "masks", f"lspci:{dump}"], capture_output=True, text=True, timeout=120)
 except OSError as e:
@@ -73,10 +96,12 @@ except OSError as e:
     out["reason"] = f"{preconfig}: {e}"
 if run is not None and run.returncode != 0:
     err = (run.stderr.strip().splitlines() or ["?"])[0]
-    out["reason"] = ("this preconfig build has no 'sim masks' (the specification table of src/ConfigSpace/"
-                     "Specification is not merged yet)") if "Unrecognized" in run.stderr or "masks" in err else err
+    out["reason"] = f"'{preconfig} sim masks' exit {run.returncode}: {err}"
 elif run is not None:
-    table = json.loads(run.stdout)
+    try:
+        table = json.loads(run.stdout)
+    except ValueError as e:
+        table = {"format": f"not JSON ({e})"}
     if table.get("format") != "preconfig-spec-masks" or table.get("version") != 1:
         out["reason"] = f"unexpected JSON format {table.get('format')} {table.get('version')}"
     else:
@@ -106,8 +131,7 @@ elif run is not None:
                 spec_only = spec_w & ~q & ~skip & ~opt
                 if not qemu_only and not spec_only:
                     continue
-                key = f"{tname} {r['structure']} {r['name']}"
-                why = known.get(key) or known.get(f"* {r['structure']} {r['name']}")
+                why = explain(tname, f"{r['structure']} {r['name']}", qemu_only, spec_only)
                 d = {"address": addr, "type": tname, "structure": r["structure"], "register": r["name"], "at": r["at"],
                      "qemu_only": f"0x{qemu_only:x}", "spec_only": f"0x{spec_only:x}", "why": why}
                 out["differences"].append(d)
@@ -120,7 +144,7 @@ if out["status"] == "compared":
     print(f"E2E-MATRIX-SPEC {scenario} registers_compared={out['compared']} differences={len(out['differences'])} "
           f"explained={out['explained']}")
 else:
-    print(f"E2E-MATRIX-SPEC {scenario} waiting: {out.get('reason')}")
+    print(f"E2E-MATRIX-SPEC {scenario} FAILED: {out.get('reason')}")
 unexplained = [d for d in out["differences"] if not d["why"]]
 try:
     res = json.load(open(res_path))
@@ -129,4 +153,4 @@ try:
 except (OSError, ValueError):
     pass
 # A difference nobody explained fails the scenario: either QEMU or the table changed, and someone must say which.
-sys.exit(1 if unexplained else 0)
+sys.exit(1 if unexplained or out["status"] != "compared" else 0)

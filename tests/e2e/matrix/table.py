@@ -4,7 +4,7 @@ WORK/lsi-<scenario>.json (lsicheck.py) of the scenarios that ran: one row per de
 functions, the registers checked, the registers that differ from firmware's after preinit (explained by a policy /
 not), QEMU's differences from the specification table (explained / not), the leftover activity the crash left (in
 the capture kernel before the boot hook: without preconfig) and what is left after preinit (with it), and whether
-the driver works after preinit. Ends with the E2E-MATRIX summary line. Usage: table.py WORK SCENARIO..."""
+the driver works after preinit. Ends with one E2E-MATRIX summary line per machine. Usage: table.py WORK SCENARIO..."""
 import json
 import os
 import sys
@@ -66,16 +66,16 @@ for res in results:
             diffs = [d for d in spec["differences"] if d["type"] == t]
             sp = f"{len(diffs)} ({sum(1 for d in diffs if d['why'])}/{sum(1 for d in diffs if not d['why'])})"
         else:
-            sp = "waiting"
+            sp = "NOT COMPARED"
         row = [t, mode, str(len(rs)), str(sum(r["checked"] for r in rs)), f"{pol + oth} ({pol}/{oth})", sp,
                activity(rs, "before"), activity(rs, "after"), works(rs)]
-        if t == "lsi53c895a" and lsi.get("scsi-irq-none") and lsi.get("scsi-irq"):
+        if t == "lsi53c895a" and lsi.get("scsi-irq-none") and lsi.get("scsi-irq-intx-down"):
             # The lsi's own scenarios: its INTx left asserted by the crash (lsicheck.py).
-            none, pre = storm(lsi["scsi-irq-none"]), storm(lsi["scsi-irq"])
+            none, pre = storm(lsi["scsi-irq-none"]), storm(lsi["scsi-irq-intx-down"])
             def add(cell, text):
                 return text if cell == "-" else f"{cell}; {text}"
             row[6] = add(row[6], f"scsi-irq-none: INTx asserted, {none[0]}")
-            row[7] = add(row[7], f"scsi-irq: reset verified, INTx down, still {pre[0]} (IO-APIC latch)")
+            row[7] = add(row[7], f"scsi-irq-intx-down: reset verified, INTx down, still {pre[0]} (IO-APIC latch: a limit)")
             row[8] += f" (16 MiB: {pre[1]} ms after the storm)"
         rows[(t, mode)] = (min(r["address"] for r in rs), row)
         if mode == "on" and ("lsi53c895a", "on") not in rows:
@@ -91,15 +91,13 @@ print(fmt.format(*head))
 print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
 for x in ordered:
     print(fmt.format(*x))
-types = {r["type"] for res in results for r in res["rows"]}
-fns = sum(len(res["rows"]) for res in results)
-checked = sum(res["figures"].get("registers_checked", 0) for res in results)
-mism = sum(res["figures"].get("mismatches", 0) for res in results)
-unexpl = sum(res["figures"].get("unexplained", 0) for res in results)
-compared = [res["spec"] for res in results if (res.get("spec") or {}).get("status") == "compared"]
-spec = (f"spec_registers_compared={sum(s['compared'] for s in compared)} "
-        f"spec_differences={sum(len(s['differences']) for s in compared)} "
-        f"spec_unexplained={sum(1 for s in compared for d in s['differences'] if not d['why'])}") if compared \
-    else "spec=waiting"
-print(f"E2E-MATRIX device_types={len(types)} functions={fns} registers_checked={checked} mismatches={mism} "
-      f"explained={mism - unexpl} unexplained={unexpl} runs={len(results)} {spec}")
+# One summary line per machine (IOMMU off, on): its own figures, never summed across machines.
+for res in results:
+    f, sp = res["figures"], res.get("spec") or {}
+    spec = (f"spec_registers_compared={sp['compared']} spec_differences={len(sp['differences'])} "
+            f"spec_unexplained={sum(1 for d in sp['differences'] if not d['why'])}") if sp.get("status") == "compared" \
+        else f"spec={sp.get('status', 'missing')}"
+    print(f"E2E-MATRIX machine={res['scenario']} iommu={'on' if res['iommu'] else 'off'} "
+          f"device_types={f.get('device_types')} functions={f.get('functions')} registers_checked={f.get('registers_checked')} "
+          f"dirtied={f.get('dirtied')} survived={f.get('survived')} kernel_changed={f.get('kernel_changed')} "
+          f"mismatches={f.get('mismatches')} explained={f.get('explained')} unexplained={f.get('unexplained')} {spec}")

@@ -38,9 +38,14 @@ class Verdict:
             self.problems.append(msg)
         return cond
 
-    def finish(self):
+    def finish(self, limit=None):
+        """Exit 0 on PASS, 1 on FAIL; with `limit` (what the scenario asserts and what it cannot fix), a scenario
+        whose checks held prints LIMIT and exits 3: kdump.sh counts it apart, never as passed."""
         fig = " ".join(f"{k}={v}" for k, v in self.figures.items() if v is not None)
         if self.problems:
             print(f"e2e: FAIL {self.scenario}: " + "; ".join(dict.fromkeys(self.problems)) + f" ({fig})")
             sys.exit(1)
+        if limit:
+            print(f"e2e: LIMIT {self.scenario}: {limit} ({fig})")
+            sys.exit(3)
         print(f"e2e: PASS {self.scenario} ({fig})")
