@@ -20,7 +20,7 @@
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
 #   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
 #   distro-faults  the same Debian with preconfig broken three ways, then purged: kdump-tools still loads and dumps
-#               (run by name only: not yet part of the default list, see docs/install.md)
+#               (run by name only: not in the default list until it has passed on this machine)
 # Environment: PRECONFIG_E2E_CACHE (download cache), PRECONFIG_E2E_NO_BUILD=1 (use dist/preconfig as is),
 #   PRECONFIG_E2E_KEEP=1 (keep tests/e2e/work/*.log), PRECONFIG_E2E_QEMU_ARGS (extra QEMU arguments, e.g. -trace).
 #   First line "e2e: scenarios: ..."; last line "e2e: N passed, M failed[, L limit: ...]"; exit 1 if any failed.
