@@ -10,7 +10,7 @@ namespace Preconfig.ConfigSpace.Native;
 public static class Errno
 {
     public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EBADF = 9, EAGAIN = 11, EACCES = 13, EBUSY = 16,
-        ENODEV = 19, ENOTDIR = 20, EINVAL = 22, ENOTTY = 25, EPIPE = 32, EOPNOTSUPP = 95, ETIMEDOUT = 110, ENOTSUPP = 524;
+        ENODEV = 19, ENOTDIR = 20, EINVAL = 22, ENOTTY = 25, EPIPE = 32, EOPNOTSUPP = 95, ETIMEDOUT = 110, ELOOP = 40, ENOTSUPP = 524;
 
     public static int? Of(Exception e) => e switch
     {

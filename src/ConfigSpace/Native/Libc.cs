@@ -104,6 +104,23 @@ public static unsafe partial class Libc
 
     public static int Close(int fd) => close(fd);
 
+    /// <summary>statx(2) of <paramref name="path"/> relative to <paramref name="directory"/> (an empty path with
+    /// <see cref="LinuxAbi.AT_EMPTY_PATH"/>: the open descriptor itself) into <paramref name="buffer"/> (struct statx,
+    /// 256 bytes): 0, or -1 with <paramref name="errno"/>.</summary>
+    public static int Stat(int directory, ReadOnlySpan<byte> path, int flags, int mask, Span<byte> buffer, out int errno)
+    {
+        if (buffer.Length < 256) throw new ArgumentException("struct statx needs 256 bytes", nameof(buffer));
+        fixed (byte* p = path)
+        fixed (byte* b = buffer)
+            return Result(statx(directory, p, flags, mask, b), out errno);
+    }
+
+    /// <summary>fsync(2): 0, or -1 with <paramref name="errno"/>.</summary>
+    public static int Sync(int fd, out int errno) => Result(fsync(fd), out errno);
+
+    /// <summary>geteuid(2): who this process acts as.</summary>
+    public static uint EffectiveUid() => geteuid();
+
     /// <summary><paramref name="path"/> as the NUL-terminated UTF-8 the calls above take.</summary>
     public static byte[] Terminated(string path)
     {
@@ -144,4 +161,13 @@ public static unsafe partial class Libc
 
     [LibraryImport("libc", EntryPoint = "close")]
     private static partial int close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static partial int statx(int directory, byte* path, int flags, int mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint geteuid();
 }

@@ -32,6 +32,12 @@ public static class LinuxAbi
     /// <summary>include/uapi/linux/fcntl.h: a path relative to this "directory" is taken as open(2) takes it.</summary>
     public const int AT_FDCWD = -100;
 
+    /// <summary>include/uapi/linux/fcntl.h: statx of a link itself, and of the descriptor itself (empty path).</summary>
+    public const int AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+
+    /// <summary>include/uapi/linux/stat.h: the statx fields stat(2) has (type, mode, owner, size, times).</summary>
+    public const int STATX_BASIC_STATS = 0x7ff;
+
     /// <summary>include/uapi/linux/fs.h (lseek whence).</summary>
     public const int SEEK_END = 2;
 
@@ -52,10 +58,13 @@ public static class LinuxAbi
 /// </summary>
 public static class OpenFlags
 {
-    public const int O_RDONLY = 0, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int O_RDONLY = 0, O_RDWR = 2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
 
     /// <summary>Must be a directory (this architecture's value).</summary>
     public static int O_DIRECTORY => LinuxAbi.Pick(X64.O_DIRECTORY, Arm64.O_DIRECTORY);
+
+    /// <summary>O_NOFOLLOW: a link planted at the last component fails the open with ELOOP.</summary>
+    public static int O_NOFOLLOW => LinuxAbi.Pick(X64.O_NOFOLLOW, Arm64.O_NOFOLLOW);
 
     /// <summary>x86-64: include/uapi/asm-generic/fcntl.h.</summary>
     public static class X64

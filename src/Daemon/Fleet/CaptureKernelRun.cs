@@ -62,16 +62,16 @@ public sealed record CaptureKernelRun
             var info = fs.FileInfo.New(path);
             return info.Exists ? info.LastWriteTimeUtc : null;
         }
-        if (HardeningCalls.LinkFacts(dir) is not { IsDirectory: true } d || !Trusted(d.Uid)) return null;
-        if (HardeningCalls.LinkFacts(path) is not { IsRegular: true } f || !Trusted(f.Uid)) return null;
+        if (SafeFiles.LinkFacts(dir) is not { IsDirectory: true } d || !Trusted(d.Uid)) return null;
+        if (SafeFiles.LinkFacts(path) is not { IsRegular: true } f || !Trusted(f.Uid)) return null;
         return f.Modified.UtcDateTime;
     }
 
     /// <summary>Root wrote the record in the capture kernel; a test (or a non-root status reader's own) is ours.</summary>
-    private static bool Trusted(uint uid) => uid == 0 || uid == HardeningCalls.EffectiveUid();
+    private static bool Trusted(uint uid) => uid == 0 || uid == SafeFiles.EffectiveUid();
 
     /// <summary>Reads one record. A damaged one is returned with <see cref="Error"/> set, not thrown: a status view
-    /// must still show the daemon's state. The file is opened as <see cref="HardeningCalls.ReadRegularFile"/> opens
+    /// must still show the daemon's state. The file is opened as <see cref="SafeFiles.ReadRegularFile"/> opens
     /// it (no link followed, never blocking, at most <see cref="MaxRecordBytes"/>), and must be owned by root.</summary>
     public static CaptureKernelRun Read(IFileSystem fs, string path)
     {
@@ -81,7 +81,7 @@ public sealed record CaptureKernelRun
         {
             if (fs is FileSystem)
             {
-                var (read, facts, dir) = HardeningCalls.ReadRegularFile(run.Directory, fs.Path.GetFileName(path), MaxRecordBytes);
+                var (read, facts, dir) = SafeFiles.ReadRegularFile(run.Directory, fs.Path.GetFileName(path), MaxRecordBytes);
                 run = run with { At = facts.Modified };
                 if (!Trusted(facts.Uid) || !Trusted(dir.Uid))
                     return run with { Error = $"{path}: owned by uid {(Trusted(facts.Uid) ? dir.Uid : facts.Uid)}, not root: not trusted" };

@@ -46,7 +46,7 @@ public static class AtomicFile
             try { if (created) fs.File.Delete(temp); } catch (IOException) { }
             throw;
         }
-        if (fs is FileSystem) HardeningCalls.SyncDirectory(dir);
+        if (fs is FileSystem) SafeFiles.SyncDirectory(dir);
     }
 
     /// <summary>Creates <paramref name="path"/> (and its parents) when missing; the last one created root-only.</summary>

@@ -34,6 +34,13 @@ public sealed class LinuxAbiTests
         numbers.Add(("sizeof(((struct dirent64 *)0)->d_reclen)", 2));
         numbers.Add(("offsetof(struct dirent64, d_name)", Dirent64.NameOffset));
         numbers.Add(("sizeof(struct pollfd)", Marshal.SizeOf<PollFd>()));
+        // SafeFiles reads struct statx by these offsets.
+        numbers.Add(("offsetof(struct statx, stx_uid)", FileFacts.UidOffset));
+        numbers.Add(("offsetof(struct statx, stx_mode)", FileFacts.ModeOffset));
+        numbers.Add(("offsetof(struct statx, stx_size)", FileFacts.SizeOffset));
+        numbers.Add(("offsetof(struct statx, stx_mtime)", FileFacts.MtimeOffset));
+        numbers.Add(("offsetof(struct statx, stx_mtime.tv_nsec)", FileFacts.MtimeNsecOffset));
+        numbers.Add(("sizeof(struct statx)", 256));
         numbers.Add(("offsetof(struct pollfd, events)", (long)Marshal.OffsetOf<PollFd>(nameof(PollFd.Events))));
         numbers.Add(("offsetof(struct pollfd, revents)", (long)Marshal.OffsetOf<PollFd>(nameof(PollFd.Revents))));
         // Libc's declarations: off_t as long, size_t/ssize_t as nint/nuint (8 bytes in a 64-bit process), nfds_t as nuint.
@@ -93,6 +100,7 @@ public sealed class LinuxAbiTests
             #include <fcntl.h>
             #include <poll.h>
             #include <stddef.h>
+            #include <sys/stat.h>
             #include <sys/types.h>
             #include <unistd.h>
 
