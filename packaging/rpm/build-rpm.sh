@@ -6,9 +6,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props" | head -n 1)
-[ -n "$version" ] || { echo "build-rpm: no <Version> in Directory.Build.props" >&2; exit 2; }
-[ -x "$repo/dist/preconfig" ] || { echo "build-rpm: dist/preconfig missing: run ./build.sh first" >&2; exit 2; }
+me=build-rpm
+. "$repo/packaging/version.sh"
 command -v rpmbuild >/dev/null || { echo "build-rpm: rpmbuild missing (scripts/install-deps.sh rpm)" >&2; exit 2; }
 # The units the package enables: what packaging/install.sh --activate enables on a dracut host.
 units="preconfig.service preconfig-kdump-reload.path"

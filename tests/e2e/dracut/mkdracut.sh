@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the dracut scenario's images from the e2e cache, dist/ and packaging/:
 #   CACHE/dracut/kdump-<key>.img : the kdump initramfs, made by the real dracut 059 inside a Debian build root
-#                                  (rootfs.sh) with kdump-utils' mkdumprd arguments, our 90preconfig module installed
+#                                  (below) with kdump-utils' mkdumprd arguments, our 90preconfig module installed
 #                                  by packaging/install.sh --initramfs dracut, its kdump-post.d hook, the kdumpbase
 #                                  stand-in and the test's probes (modules.d/); cached, keyed by all of these
 #   WORK/first-dracut.gz         : first.gz + that image as /dracut-kdump.img (what the first kernel hands to kexec -p)
@@ -13,7 +13,19 @@ repo=$(cd "$here/../../.." && pwd)
 cache=$1; work=$2
 kver=$(cat "$cache/kernel/version")
 "$repo/scripts/install-deps.sh" mmdebstrap e2fsprogs >&2
-base=$("$here/rootfs.sh" "$cache" | tail -n 1)
+
+# The build root: Debian 12 with the real dracut 059 (apt package dracut) and what a kdump-utils kdump initramfs
+# carries (udev, kmod, makedumpfile as the core collector; busybox for the test's probes), made once by mmdebstrap and
+# cached, keyed by the package list. dracut runs in it (chroot), never on this machine: it conflicts with
+# initramfs-tools.
+packages=dracut,udev,kmod,makedumpfile,busybox,e2fsprogs
+base="$cache/dracut/rootfs-$(echo "bookworm $packages" | sha256sum | cut -c1-16).tar"
+if [ ! -s "$base" ]; then
+  mkdir -p "$cache/dracut"
+  echo "mkdracut: mmdebstrap bookworm ($packages) -> $base" >&2
+  mmdebstrap --variant=minbase --format=tar --include="$packages" bookworm "$base.new" >&2
+  mv "$base.new" "$base"
+fi
 key=$( { basename "$base"; echo "$kver"; cat "$repo/dist/initramfs/preconfig" "$repo/dist/preconfig" "$repo"/packaging/dracut/*/* \
          "$repo"/packaging/lib/* "$repo/packaging/install.sh" "$repo/tests/e2e/guest/lib.sh" "$0" "$here/zz-e2e.post" \
          "$here"/modules.d/*/*; } | sha256sum | cut -c1-16)
@@ -58,7 +70,7 @@ if [ ! -s "$img" ]; then
   cp "$tmp/modules.txt" "$cache/dracut/kdump-$key.modules"
   mv "$root/tmp/kdump.img" "$img"
   echo "mkdracut: dracut built the kdump initramfs in $(( $(date +%s) - t0 )) s ($(tr '\n' ' ' < "$tmp/modules.txt"))" >&2
-  find "$cache/dracut" -maxdepth 1 -name 'kdump-*' ! -name "kdump-$key.*" -delete
+  find "$cache/dracut" -maxdepth 1 \( -name 'kdump-*' ! -name "kdump-$key.*" -o -name 'rootfs-*' ! -path "$base" \) -delete
 fi
 
 extra="$work/dracut-extra"
