@@ -121,7 +121,7 @@ run_scenario() {
   [ "$s" = devmem ] && append="$append nokaslr memmap=1M\$0x10000000 e2e.devmem=0x10000000+0x100000"
   case "$s" in dma-*|scsi-irq*) limit=300 ;; matrix*) limit=900 ;; esac
   # The default machine; the matrix scenarios bring their own (matrix/machine.sh).
-  local machine=q35 initrd="$work/first.gz" devs=(
+  local machine=q35 initrd="$work/first.gz" rate= devs=(
     -netdev user,id=n0,restrict=on -device e1000e,netdev=n0,addr=02.0
     -netdev user,id=n1,restrict=on -device virtio-net-pci,netdev=n1,addr=03.0
     -drive if=none,id=nv0,file="$work/nvme.img",format=raw -device nvme,drive=nv0,serial=e2e,addr=04.0
@@ -140,7 +140,7 @@ run_scenario() {
   esac
   local sender_pid=
   case "$s" in
-    dma-*|matrix*) /usr/bin/python3 "$here/sender.py" "$port" --rate 3 --seconds "$limit" --count $((limit * 3)) 2>/dev/null &
+    dma-*|matrix*) /usr/bin/python3 "$here/sender.py" "$port" --rate "${rate:-3}" --seconds "$limit" --count $((limit * 3)) 2>/dev/null &
            sender_pid=$! ;;
   esac
   local t0 t1 rc

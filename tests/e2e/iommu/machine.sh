@@ -9,11 +9,14 @@
 #                 6.1 is built without its driver (CONFIG_VIRTIO_IOMMU and CONFIG_ACPI_VIOT not set): the device sits
 #                 there untouched and, QEMU's boot-bypass being on, lets DMA through untranslated. iommu/guest.sh
 #                 loads virtio_iommu.ko first when a kernel has it as a module.
-# Sets: machine, devs (prepends), append (adds).
+# Sets: machine, devs (prepends), append (adds), rate: the host's frames per second to the NIC, one, so its 256
+# receive descriptors last over four minutes after the crash and the capture kernel still sees the DMA on a loaded
+# machine (at dma-none's three a second they were used up before a slow capture kernel compared /proc/vmcore).
+rate=1
 case "$s" in
   *amd-iommu)
     devs=("${devs[@]/addr=02.0/addr=07.0}")
-    devs=(-device amd-iommu "${devs[@]}")
+    devs=(-device amd-iommu,intremap=off "${devs[@]}")
     append="$append e2e.iommu=amd" ;;
   *scalable*)
     machine="q35,kernel-irqchip=split"

@@ -45,7 +45,9 @@ def capture_log(text):
     i = text.find("E2E:CRASH")
     part = text[i:] if i >= 0 else ""
     klog = [l.split("E2E:KLOG ", 1)[1] for l in part.split("\n") if "E2E:KLOG " in l]
-    return part, klog
+    # The dmesg is printed twice with preconfig (after the vmcore comparison, after the driver): the last print.
+    last = [l.split(" ", 1)[1] for l in klog if l.startswith("driver ")] or [l.split(" ", 1)[-1] for l in klog]
+    return part, last
 
 
 def words(rec):
