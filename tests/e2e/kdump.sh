@@ -12,7 +12,8 @@
 #   dma-reset   leftover DMA, preinit with a reset policy on the NIC behind a pcie-root-port: stable, driver receives
 #   dma-none-iommu, dma-preinit-iommu  the same two with -device intel-iommu and intel_iommu=on in both kernels
 #   dma-{none,preinit}-{amd,scalable,virtio}-iommu  the same pair under AMD-Vi, VT-d scalable mode, virtio-iommu
-#               (tests/e2e/iommu/; with preconfig the NIC is reset as in dma-reset and its driver must receive)
+#               (tests/e2e/iommu/; with preconfig the NIC is reset as in dma-reset and its driver must receive;
+#               the AMD pair asserts QEMU 7.2's limit instead and runs only when named)
 #   matrix, matrix-iommu  the device matrix (docs/e2e-matrix.md): 19 QEMU device types, every writable config bit
 #               probed by the guest and dirtied, crash, every register compared after preinit, every driver must work
 #   scsi-irq-none  an lsi53c895a left with its INTx asserted, no preconfig: its driver's IRQ storms ("nobody cared")
@@ -32,8 +33,8 @@ repo=$(cd "$here/../.." && pwd)
 work="$here/work"
 all=(packaging rpm full corrupt normal devmem dma-none dma-preinit dma-reset distro dma-none-iommu dma-preinit-iommu
      matrix matrix-iommu scsi-irq-none scsi-irq
-     dma-none-amd-iommu dma-preinit-amd-iommu dma-none-scalable-iommu dma-preinit-scalable-iommu
-     dma-none-virtio-iommu dma-preinit-virtio-iommu dracut)
+     dma-none-scalable-iommu dma-preinit-scalable-iommu dma-none-virtio-iommu dma-preinit-virtio-iommu dracut)
+# Not in the default list: dma-{none,preinit}-amd-iommu (QEMU 7.2 cannot run a NIC behind its AMD-Vi: docs/e2e-matrix.md).
 [ $# -gt 0 ] && scenarios=("$@") || scenarios=("${all[@]}")
 t_start=$(date +%s)
 passed=0; failed=0

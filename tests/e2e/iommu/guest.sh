@@ -22,7 +22,7 @@ iommu_before_driver() {
 # the pair's "with preconfig" half the reset policy of dma-reset (reset-nic.policy: the e1000e model aborts QEMU when
 # its driver starts on a quiesced receive engine that is still running, so "the driver works" needs the reset).
 iommu_capture_args() {
-  echo "e2e.iommu=$IOMMU_KIND"
+  echo "e2e.iommu=$IOMMU_KIND no_timer_check"
   case "$mode" in dma-preinit-*) echo "preconfig.policy=/e2e/reset-nic.policy" ;; esac
 }
 
