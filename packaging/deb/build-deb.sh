@@ -5,9 +5,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props" | head -n 1)
-[ -n "$version" ] || { echo "build-deb: no <Version> in Directory.Build.props" >&2; exit 2; }
-[ -x "$repo/dist/preconfig" ] || { echo "build-deb: dist/preconfig missing: run ./build.sh first" >&2; exit 2; }
+me=build-deb
+. "$repo/packaging/version.sh"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -66,6 +66,7 @@ common() {
   mkdir -p "$d/usr/lib/modules"
   cp "$kmod/drivers/net/ethernet/intel/e1000e/e1000e.ko" "$d/usr/lib/modules/e1000e.ko"
   cp "$here/guest/lib.sh" "$d/e2e/lib.sh"
+  "$here/iommu/mkguest.sh" "$d" "$kmod"
   run_hook "$d"
 }
 

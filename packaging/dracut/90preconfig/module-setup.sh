@@ -27,7 +27,11 @@ install() {
         inst_simple /etc/preconfig/handoff.key
     fi
     # kdump-utils runs /etc/kdump/post.d/* after the dump (it installs them); ours calls this to save preinit's
-    # report into the dump directory.
-    dracut_module_included "kdumpbase" && inst_script /usr/lib/preconfig/preconfig-kdump-record
+    # report into the dump directory. With the tools it runs: kdump-utils' kdumpbase installs tail, cut, sed and stat
+    # but not find or sort (tests/e2e/kdump.sh dracut: without them no dump directory is ever found).
+    if dracut_module_included "kdumpbase"; then
+        inst_script /usr/lib/preconfig/preconfig-kdump-record
+        inst_multiple find sort tail cut stat sed cp mv chmod sync
+    fi
     inst_hook pre-udev 00 "$moddir/preconfig-pre-udev.sh"
 }
