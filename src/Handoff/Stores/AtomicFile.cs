@@ -1,5 +1,4 @@
 using System.IO.Abstractions;
-using System.Security.Cryptography;
 using Preconfig.ConfigSpace.Native;
 
 namespace Preconfig.Handoff.Stores;
@@ -25,7 +24,12 @@ public static class AtomicFile
     {
         string full = fs.Path.GetFullPath(path);
         string dir = fs.Path.GetDirectoryName(full) ?? "/";
-        string temp = fs.Path.Combine(dir, $".{fs.Path.GetFileName(full)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}.tmp");
+        // A fresh name each time; it need not be unpredictable, because CreateNew (O_CREAT|O_EXCL) never opens what is
+        // already there, a planted link included. Not RandomNumberGenerator: on Linux it loads OpenSSL, which the kdump
+        // initramfs does not carry (the initramfs edition's capture aborted with "No usable version of libssl").
+        Span<byte> salt = stackalloc byte[6];
+        Random.Shared.NextBytes(salt);
+        string temp = fs.Path.Combine(dir, $".{fs.Path.GetFileName(full)}.{Convert.ToHexStringLower(salt)}.tmp");
         bool created = false;
         try
         {
