@@ -16,7 +16,7 @@ public static class DaemonPipelines
         var key = settings.KeyFile is null ? null : HandoffKey.Load(fs, settings.KeyFile);
         var previous = PreviousKey(settings.KeyFile, fs);
         var stores = settings.Stores.Select(s => (IStoreTarget)new HandoffStoreTarget(WithPrevious(HandoffStore.Parse(s, fs), previous), key)).ToList();
-        var sources = settings.Sources.Select(s => SnapshotSources.Open(s, fs, key)).ToList();
+        var sources = settings.Sources.Select(s => SnapshotSources.Open(s, fs, key, settings.IncludeVirtualFunctions)).ToList();
         return new DaemonPipeline(sources, stores);
     }
 

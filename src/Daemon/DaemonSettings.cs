@@ -36,6 +36,8 @@ public sealed record DaemonSettings
     public string? TextfileDirectory { get; init; }
     /// <summary>Where crash dumps go (kdump-tools' KDUMP_COREDIR): the last capture-kernel run's record is read from it.</summary>
     public string CrashDirectory { get; init; } = Fleet.CaptureKernelRun.DefaultCrashDirectory;
+    /// <summary>Capture SR-IOV virtual functions too (<c>includeVirtualFunctions</c>; left out by default, see docs/daemon.md).</summary>
+    public bool IncludeVirtualFunctions { get; init; }
     /// <summary>What the layering decided that the user may not expect (logged, and shown among the status's warnings).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -71,6 +73,7 @@ public sealed record DaemonSettings
             StatusFile = NullIfEmpty(config["statusFile"]) ?? settings.StatusFile,
             TextfileDirectory = NullIfEmpty(config["textfileDirectory"]),
             CrashDirectory = NullIfEmpty(config["crashDirectory"]) ?? settings.CrashDirectory,
+            IncludeVirtualFunctions = Flag(config, "includeVirtualFunctions"),
             Notes = notes,
         };
         if (settings.Stores.Count == 0)
@@ -97,6 +100,13 @@ public sealed record DaemonSettings
         if (string.IsNullOrWhiteSpace(text)) return fallback;
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
             ? v : throw new InvalidDataException($"{key} is '{text}', not a number of seconds");
+    }
+
+    private static bool Flag(IConfiguration config, string key)
+    {
+        string? text = config[key];
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        return bool.TryParse(text.Trim(), out bool v) ? v : throw new InvalidDataException($"{key} is '{text}', not true or false");
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -16,9 +16,12 @@ public static class SnapshotSources
         typeof(SnapshotSources).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>Opens a source spec (cli-contract.md "Inputs"). Forms this build cannot read are <see cref="UnsupportedSourceException"/>s.</summary>
-    public static ISnapshotSource Open(string text, IFileSystem fs, HandoffKey? key = null) => Open(SourceSpec.Parse(text), fs, key);
+    /// <param name="includeVirtualFunctions">Capture SR-IOV virtual functions from sysfs too (left out by default: the
+    /// capture kernel's SR-IOV set-up disables them and preinit never restores them).</param>
+    public static ISnapshotSource Open(string text, IFileSystem fs, HandoffKey? key = null, bool includeVirtualFunctions = false) =>
+        Open(SourceSpec.Parse(text), fs, key, includeVirtualFunctions);
 
-    public static ISnapshotSource Open(SourceSpec spec, IFileSystem fs, HandoffKey? key = null)
+    public static ISnapshotSource Open(SourceSpec spec, IFileSystem fs, HandoffKey? key = null, bool includeVirtualFunctions = false)
     {
         spec = spec.Resolve(fs);
         return spec.Kind switch
@@ -30,7 +33,7 @@ public static class SnapshotSources
             SourceKind.Early => new EarlySource(new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), null, spec.Text),
                 LiveSystem.ReadLine(fs, LiveSystem.BootIdPath)),
             SourceKind.Store => new StoredSnapshotSource(HandoffStore.Parse(spec.Argument, fs), key, spec.Text),
-            SourceKind.Sysfs => new SysfsSource(fs, spec.Argument, spec.Text),
+            SourceKind.Sysfs => new SysfsSource(fs, spec.Argument, spec.Text) { IncludeVirtualFunctions = includeVirtualFunctions },
             SourceKind.EarlyDump => new EarlydumpSource(spec.Argument, fs, spec.Text),
             _ => throw new UnsupportedSourceException($"source '{spec.Text}': not a source this build reads"),
         };

@@ -82,4 +82,41 @@ public sealed class ScaleTests : IDisposable
         Assert.All(bridges, b => Assert.Contains(snapshot.Devices, d => d.Address == b));
         Assert.Contains(warnings, w => w.Contains("left out 108 (108 physical functions;"));
     }
+
+    /// <summary>The switch that keeps them: the capture verb's <c>--include-vfs</c> and the daemon's
+    /// <c>includeVirtualFunctions</c>; without it the same tree's VFs are left out (the kernel's physfn link is the oracle).</summary>
+    [Fact]
+    public void The_capture_verb_and_the_daemon_include_virtual_functions_when_asked()
+    {
+        var (_, vfs) = Build(40, vfs: 12, bridges: 2);
+        var fs = _tree.FileSystem;
+        string blob = Path.Combine(Path.GetTempPath(), $"preconfig-vfs-{Guid.NewGuid():N}.pcfg");
+        try
+        {
+            Assert.Equal(0, Preconfig.Cli.Capture.CaptureCommand.Run(["sysfs:" + _tree.Root], [blob], null, fs, includeVirtualFunctions: true));
+            var all = HandoffBlob.Read(File.ReadAllBytes(blob)).Snapshot.Devices.Select(d => d.Address).ToHashSet();
+            Assert.Equal(40, all.Count);
+            Assert.Superset(vfs.ToHashSet(), all);
+            Assert.Equal(0, Preconfig.Cli.Capture.CaptureCommand.Run(["sysfs:" + _tree.Root], [blob], null, fs));
+            Assert.Equal(28, HandoffBlob.Read(File.ReadAllBytes(blob)).Snapshot.Devices.Count);
+        }
+        finally { File.Delete(blob); }
+
+        foreach (var (flag, expected) in new[] { ("true", 40), ("false", 28) })
+        {
+            var settings = Preconfig.Daemon.DaemonSettings.From(Configuration(flag), sources: ["sysfs:" + _tree.Root]);
+            var pipeline = Preconfig.Daemon.DaemonPipelines.Create(settings, fs);
+            Assert.Equal(expected, SnapshotSources.Take(pipeline.Sources, out _).Devices.Count);
+        }
+        var e = Assert.Throws<InvalidDataException>(() => Preconfig.Daemon.DaemonSettings.From(Configuration("\"yes\"")));
+        Assert.Contains("includeVirtualFunctions is 'yes'", e.Message);
+    }
+
+    /// <summary>The daemon's configuration as a file holding <c>includeVirtualFunctions</c> (and one store).</summary>
+    private Microsoft.Extensions.Configuration.IConfiguration Configuration(string flag)
+    {
+        string file = Path.Combine(_tree.Root, $"preconfig-{Guid.NewGuid():N}.json");  // beside devices/, removed with the tree
+        File.WriteAllText(file, $$"""{ "includeVirtualFunctions": {{flag}}, "stores": ["file:/nowhere.pcfg"] }""");
+        return Preconfig.Daemon.DaemonHost.LoadConfiguration(Path.GetFullPath(file), [], new Dictionary<string, string?>());
+    }
 }
