@@ -2,8 +2,9 @@
 # Installs the Debian packages the tests use, only when missing. Usage: scripts/install-deps.sh [extra packages...]
 set -euo pipefail
 # clang-14 and libc6-dev-arm64-cross: tests/Preconfig.Tests/Native/LinuxAbiTests.cs checks every number the native
-# boundary passes to libc against the x86-64 and the arm64 C headers.
-wanted=(pciutils python3-msgpack python3-prometheus-client cpio clang-14 libc6-dev-arm64-cross "$@")
+# boundary passes to libc against the x86-64 and the arm64 C headers. strace: DurableRenameTests reads what the
+# built CLI asked the kernel for (the directory fsync after a rename).
+wanted=(pciutils python3-msgpack python3-prometheus-client cpio clang-14 libc6-dev-arm64-cross strace "$@")
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
