@@ -14,7 +14,10 @@ namespace Preconfig.ConfigSpace.Sysfs;
 /// </summary>
 internal static unsafe partial class SysfsFile
 {
-    private const int O_RDONLY = 0, O_RDWR = 2, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000, SEEK_END = 2;
+    private const int O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0x80000, SEEK_END = 2;
+    // TEMP arm64 (dropped at merge: branch arch-native moves every libc constant into src/ConfigSpace/Native):
+    // O_DIRECTORY is 0x10000 on x86-64 and 0x4000 on arm64 (0x10000 is arm64's O_DIRECT).
+    private static readonly int O_DIRECTORY = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
 
     /// <summary>AT_FDCWD: a path relative to an fd of this value is taken as open(2) takes it.</summary>
     public const int AtCwd = -100;
