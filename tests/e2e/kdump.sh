@@ -18,6 +18,8 @@
 #               still comes (QEMU's IO-APIC keeps the crashed kernel's interrupt latched): a documented limit
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
 #   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
+#   arm64-full, arm64-dma-none, arm64-dma-preinit, arm64-smmu  the same on qemu-system-aarch64 (virt, GICv3; the
+#               last with SMMUv3 on in both kernels) with Debian's arm64 kernel and user space: tests/e2e/arm64/run.sh
 # Environment: PRECONFIG_E2E_CACHE (download cache), PRECONFIG_E2E_NO_BUILD=1 (use dist/preconfig as is),
 #   PRECONFIG_E2E_KEEP=1 (keep tests/e2e/work/*.log), PRECONFIG_E2E_QEMU_ARGS (extra QEMU arguments, e.g. -trace).
 #   Last line: "e2e: N passed, M failed"; exit 1 if any failed.
@@ -26,7 +28,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work="$here/work"
 all=(packaging full corrupt normal devmem dma-none dma-preinit dma-reset distro dma-none-iommu dma-preinit-iommu
-     matrix matrix-iommu scsi-irq-none scsi-irq)
+     matrix matrix-iommu scsi-irq-none scsi-irq
+     arm64-full arm64-dma-none arm64-dma-preinit arm64-smmu)
 [ $# -gt 0 ] && scenarios=("$@") || scenarios=("${all[@]}")
 t_start=$(date +%s)
 passed=0; failed=0
@@ -104,6 +107,7 @@ check_packaging() {
 run_scenario() {
   [ "$1" = packaging ] && { check_packaging; return; }
   [ "$1" = distro ] && { "$here/distro/run.sh" "$cache" "$work"; return; }
+  case "$1" in arm64-*) "$here/arm64/run.sh" "$1" "$cache" "$work"; return ;; esac
   # Time limits leave room for a loaded 2-core machine (a run takes 15-40 s when idle, 3x that under load).
   local s=$1 log="$work/$s.log" port limit=180 append
   rm -f "$work/matrix-$s.json" "$work/lsi-$s.json"   # the table reads only what this run found
