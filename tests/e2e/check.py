@@ -310,6 +310,12 @@ def check_smmu():
 name = a.scenario
 s = name.removeprefix("arm64-")
 cs = capture_stage()
+if name.startswith("arm64-") and cs is not None:
+    # arm64 kexec hands the ELF core header over in the device tree, not on the command line: the capture-kernel
+    # detection must look there (CaptureKernel, packaging/lib/preconfig-boot).
+    figures["elfcorehdr"] = "dt" if cs.get("dt_elfcorehdr") == "yes" else "cmdline" if cs.get("cmdline_elfcorehdr") == "yes" else "none"
+    need(cs.get("dt_elfcorehdr") == "yes" and cs.get("cmdline_elfcorehdr") == "no",
+         f"arm64 capture kernel: linux,elfcorehdr in /chosen {cs.get('dt_elfcorehdr')}, elfcorehdr= on the command line {cs.get('cmdline_elfcorehdr')}")
 done = "DONE" in marks
 if a.qemu_rc == 124:
     problems.append("QEMU timed out")

@@ -8,8 +8,9 @@ namespace Preconfig.Handoff.Stores;
 public sealed record DevMemWrite(int Slot, long Offset, byte[] Blob, ulong Sequence);
 
 /// <summary>
-/// <c>devmem:PATH@OFFSET+SIZE</c>: SIZE bytes at OFFSET of PATH (<c>/dev/mem</c> over a <c>memmap=</c>-reserved
-/// range on a real host; a regular file in tests) split into two slots of SIZE/2. A save writes the slot that does
+/// <c>devmem:PATH@OFFSET+SIZE</c>: SIZE bytes at OFFSET of PATH (<c>/dev/mem</c> over a range reserved at boot, with
+/// <c>memmap=</c> on x86 or a no-map /reserved-memory node on arm64, and refused when it is System RAM: <see
+/// cref="SystemRam"/>; a regular file in tests) split into two slots of SIZE/2. A save writes the slot that does
 /// not hold the newest valid blob, with the next sequence number, so a write torn by a crash or power loss leaves
 /// the previous snapshot intact; a load takes the valid slot with the highest sequence. A blob must fit in a slot.
 /// </summary>
@@ -25,6 +26,9 @@ public sealed class DevMemStore : HandoffStore
     public long Size { get; }
     public int SlotSize { get; }
     public override string Spec { get; }
+    /// <summary>Where System RAM is listed (<see cref="SystemRam"/>): /proc/iomem for a device such as /dev/mem, none for
+    /// a regular file (tests) unless set.</summary>
+    public string? Iomem { get; init; }
 
     public DevMemStore(IFileSystem fs, string path, long offset, long size, string? spec = null)
     {
@@ -36,6 +40,12 @@ public sealed class DevMemStore : HandoffStore
         Offset = offset;
         Size = size;
         SlotSize = (int)(size / 2 / 8 * 8);
+        Iomem = path.StartsWith("/dev/", StringComparison.Ordinal) ? SystemRam.DefaultIomem : null;
+    }
+
+    private void RequireReserved()
+    {
+        if (Iomem is not null) SystemRam.RequireOutside(_fs, Iomem, Spec, Offset, Size);
     }
 
     public long SlotOffset(int slot) => Offset + (long)slot * SlotSize;
@@ -43,6 +53,7 @@ public sealed class DevMemStore : HandoffStore
     /// <summary>Both slots' bytes (zeros where PATH ends early).</summary>
     public byte[][] ReadSlots()
     {
+        RequireReserved();
         RequireFile(_fs, Path);
         var slots = new[] { new byte[SlotSize], new byte[SlotSize] };
         using var stream = _fs.FileStream.New(Path, FileMode.Open, FileAccess.Read);
@@ -136,6 +147,7 @@ public sealed class DevMemStore : HandoffStore
     /// <summary>Writes the first <paramref name="length"/> bytes of a planned write, then fsyncs (tests tear writes with it).</summary>
     public void Apply(DevMemWrite plan, int length)
     {
+        RequireReserved();
         // Never create device nodes: only a regular file that is missing may be created.
         string? dir = _fs.Path.GetDirectoryName(_fs.Path.GetFullPath(Path));
         if (dir is not null && !_fs.Directory.Exists(dir)) throw new DirectoryNotFoundException($"{Path}: no such directory {dir}");
