@@ -67,7 +67,7 @@ t0=$(date +%s.%N)
 timeout "$limit" qemu-system-aarch64 -accel tcg -machine "$machine" -cpu cortex-a57 -m 512 -smp 1 \
   -display none -monitor none -serial "file:$log" -no-reboot \
   -kernel "$work/vmlinuz" -initrd "$work/first.gz" \
-  -append "console=ttyAMA0 earlycon=pl011,0x9000000 panic=1 crashkernel=160M e2e.mode=$mode" \
+  -append "console=ttyAMA0 earlycon=pl011,0x9000000 panic=1 crashkernel=160M e2e.mode=$mode e2e.kexec=no-checks" \
   -netdev user,id=n0,restrict=on -device e1000e,netdev=n0,addr=02.0 \
   -netdev user,id=n1,restrict=on -device virtio-net-pci,netdev=n1,addr=03.0 \
   -drive if=none,id=nv0,file="$work/nvme.img",format=raw -device nvme,drive=nv0,serial=e2e,addr=04.0 \
