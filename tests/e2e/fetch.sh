@@ -51,7 +51,8 @@ apt_update() {
     apt-get "${apt_opts[@]}" update -qq >/dev/null
   fi
 }
-[ "$arch" = amd64 ] || ls "$top/apt/lists/"*_Packages >/dev/null 2>&1 || apt_update
+# (apt keeps them compressed: *_Packages.lz4; two runs updating at once would fight over the lists' lock)
+[ "$arch" = amd64 ] || ls "$top/apt/lists/"*_Packages* >/dev/null 2>&1 || apt_update
 
 # The kernel: the version linux-image-amd64 points at, unless told otherwise.
 kver=${PRECONFIG_E2E_KERNEL:-}

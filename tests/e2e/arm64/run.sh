@@ -45,16 +45,7 @@ esac
 machine=virt,gic-version=3
 [ "$s" = arm64-smmu ] && machine="$machine,iommu=smmuv3"
 # The frame sender's port pair (P: QEMU listens; P+1: QEMU sends, nobody listens), as kdump.sh picks it.
-port=$(/usr/bin/python3 -c '
-import socket, random
-for _ in range(100):
-    p = random.randrange(30000, 60000, 2)
-    try:
-        a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", p))
-        b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", p + 1))
-        a.close(); b.close(); print(p); break
-    except OSError:
-        pass')
+port=$(/usr/bin/python3 "$e2e/freeport.py")
 # TCG aarch64 is slower than x86 on x86: one CPU, small memory; the limits leave room for a loaded machine.
 limit=600
 log="$work/$s.log"
