@@ -28,12 +28,16 @@ if [ "${PRECONFIG_E2E_NO_BUILD:-0}" != 1 ]; then
     "$repo/build.sh" --arch arm64 > "$work/build.log" 2>&1 || fail "./build.sh --arch arm64: $(tail -n 3 "$work/build.log" | tr '\n' ' ')"
   fi
 fi
-# The images, rebuilt when the binary, a guest script, the packaging or the image script is newer.
+# The images, rebuilt when the binary, a guest script, the packaging or the image script is newer; one run at a time
+# (two runs rebuilding them at once leave an image without its /init).
+exec 9> "$work/.images.lock"; flock 9
 if [ ! -s "$work/first.gz" ] || [ -n "$(find "$dist/initramfs/preconfig" "$e2e/guest" "$e2e/mkimages.sh" "$repo/packaging" -newer "$work/first.gz" -type f -print 2>/dev/null | head -n 1)" ]; then
   "$e2e/mkimages.sh" "$cache" "$work" --arch arm64 > "$work/sizes.txt" 2> "$work/mkimages.log" \
     || fail "tests/e2e/mkimages.sh --arch arm64: $(tail -n 2 "$work/mkimages.log" | tr '\n' ' ')"
 fi
-[ -f "$work/nvme.img" ] || truncate -s 16M "$work/nvme.img"
+flock -u 9
+# Each scenario its own NVMe backing file: QEMU locks it, and scenarios may run side by side.
+[ -f "$work/$1.nvme.img" ] || truncate -s 16M "$work/$1.nvme.img"
 
 case "$s" in
   arm64-full) mode=full ;;
@@ -61,7 +65,7 @@ timeout "$limit" qemu-system-aarch64 -accel tcg -machine "$machine" -cpu cortex-
   -append "console=ttyAMA0 earlycon=pl011,0x9000000 panic=1 crashkernel=160M e2e.mode=$mode e2e.kexec=no-checks" \
   -netdev user,id=n0,restrict=on -device e1000e,netdev=n0,addr=02.0 \
   -netdev user,id=n1,restrict=on -device virtio-net-pci,netdev=n1,addr=03.0 \
-  -drive if=none,id=nv0,file="$work/nvme.img",format=raw -device nvme,drive=nv0,serial=e2e,addr=04.0 \
+  -drive if=none,id=nv0,file="$work/$s.nvme.img",format=raw -device nvme,drive=nv0,serial=e2e,addr=04.0 \
   -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=05.0 \
   -netdev socket,id=n2,udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port -device e1000e,netdev=n2,bus=rp1 \
   ${PRECONFIG_E2E_QEMU_ARGS:-} > "$work/$s.qemu.out" 2>&1 < /dev/null
