@@ -20,7 +20,9 @@ while [ $# -gt 0 ]; do
     *) echo "install.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
-[ -x "$repo/dist/preconfig" ] || { echo "install.sh: dist/preconfig missing: run ./build.sh first" >&2; exit 2; }
+# The binaries: dist/ (this machine's build), or PRECONFIG_DIST (build-deb.sh --arch arm64: dist/linux-arm64).
+dist=${PRECONFIG_DIST:-$repo/dist}
+[ -x "$dist/preconfig" ] || { echo "install.sh: $dist/preconfig missing: run ./build.sh first" >&2; exit 2; }
 if [ "$flavour" = auto ]; then
   if [ -d /usr/share/initramfs-tools ]; then flavour=initramfs-tools
   elif [ -d /usr/lib/dracut/modules.d ]; then flavour=dracut
@@ -30,8 +32,8 @@ D=$destdir
 inst() { install -D -m "$1" "$2" "$D$3"; echo "  $3"; }
 
 echo "install.sh: installing to ${D:-/} ($flavour)"
-inst 0755 "$repo/dist/preconfig" /usr/bin/preconfig
-[ -x "$repo/dist/initramfs/preconfig" ] && inst 0755 "$repo/dist/initramfs/preconfig" /usr/lib/preconfig/preconfig-initramfs
+inst 0755 "$dist/preconfig" /usr/bin/preconfig
+[ -x "$dist/initramfs/preconfig" ] && inst 0755 "$dist/initramfs/preconfig" /usr/lib/preconfig/preconfig-initramfs
 inst 0755 "$here/lib/preconfig-boot" /usr/lib/preconfig/preconfig-boot
 inst 0755 "$here/kdump-tools/preconfig-kdump-initrd" /usr/lib/preconfig/preconfig-kdump-initrd
 inst 0755 "$here/kdump-tools/preconfig-kdump-refresh" /usr/lib/preconfig/preconfig-kdump-refresh

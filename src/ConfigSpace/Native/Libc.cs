@@ -10,7 +10,7 @@ namespace Preconfig.ConfigSpace.Native;
 /// <see cref="LinuxAbi"/>, right per architecture.
 /// <para>
 /// Imported from "libc" with <c>LibraryImport</c>: the executable binds these at link time
-/// (<c>&lt;DirectPInvoke Include="libc" /&gt;</c> in src/Cli/Preconfig.Cli.csproj), so no library is probed at the
+/// (<c>&lt;DirectPInvoke Include="libc" /&gt;</c> in src/Cli/Executable.props), so no library is probed at the
 /// first call; under the JIT (tests) the runtime resolves "libc" to glibc's libc.so.6. openat(2) is variadic in C (a
 /// mode follows with O_CREAT); called without the mode, as here, its fixed arguments are passed as for a plain
 /// function on both x86-64 (SysV) and arm64 (AAPCS64 on Linux, unlike Apple's).

@@ -8,8 +8,9 @@ namespace Preconfig.Handoff.Stores;
 public sealed record DevMemWrite(int Slot, long Offset, byte[] Blob, ulong Sequence);
 
 /// <summary>
-/// <c>devmem:PATH@OFFSET+SIZE</c>: SIZE bytes at OFFSET of PATH (<c>/dev/mem</c> over a <c>memmap=</c>-reserved
-/// range on a real host; a regular file in tests) split into two slots of SIZE/2. A save writes the slot that does
+/// <c>devmem:PATH@OFFSET+SIZE</c>: SIZE bytes at OFFSET of PATH (<c>/dev/mem</c> over a range reserved at boot, with
+/// <c>memmap=</c> on x86 or a no-map /reserved-memory node on arm64, and refused unless it is such a range: <see
+/// cref="IomemMap"/>; a regular file in tests) split into two slots of SIZE/2. A save writes the slot that does
 /// not hold the newest valid blob, with the next sequence number, so a write torn by a crash or power loss leaves
 /// the previous snapshot intact; a load takes the valid slot with the highest sequence. A blob must fit in a slot.
 /// </summary>

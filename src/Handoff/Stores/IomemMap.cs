@@ -63,7 +63,7 @@ public sealed class IomemMap
         if (Ranges.Where(r => !IsReserved(r) && r.Overlaps(start, end)).MaxBy(r => r.Depth) is { } conflict)
             return $"0x{start:x}-0x{end:x} overlaps {conflict} in {Source}";
         if (!Ranges.Any(r => IsReserved(r) && r.Start <= start && end <= r.End))
-            return $"0x{start:x}-0x{end:x} is not inside one \"Reserved\" range of {Source} (reserve it with memmap=SIZE$OFFSET on the kernel command line)";
+            return $"0x{start:x}-0x{end:x} is not inside one \"Reserved\" range of {Source} (reserve it with memmap=SIZE$OFFSET on the x86 kernel command line, or a no-map /reserved-memory node in the arm64 device tree)";
         return null;
     }
 }

@@ -8,6 +8,11 @@ public sealed record EnvironmentPaths
     public string Cmdline { get; init; } = "/proc/cmdline";
     public string Vmcore { get; init; } = "/proc/vmcore";
     public string Kmsg { get; init; } = "/dev/kmsg";
+    /// <summary>The device-tree property through which arm64 (and other device-tree) kdump hands the capture kernel its
+    /// ELF core header: kexec-tools (kexec/arch/arm64/crashdump-arm64.c) and the kernel's kexec_file_load
+    /// (drivers/of/kexec.c) put it in /chosen instead of <c>elfcorehdr=</c> on the command line, and
+    /// drivers/of/fdt.c (early_init_dt_check_for_elfcorehdr) reads it there.</summary>
+    public string DeviceTreeElfCoreHeader { get; init; } = "/sys/firmware/devicetree/base/chosen/linux,elfcorehdr";
     /// <summary>The handoff key inside the kdump initramfs. Boot mode requires a blob signed with it when the file
     /// exists (and <c>--key</c> names no other): packaging puts the host's key here in that image only.</summary>
     public string Key { get; init; } = DefaultKey;
@@ -19,8 +24,9 @@ public sealed record EnvironmentPaths
 public sealed record CaptureKernelStatus(bool IsCaptureKernel, string Evidence);
 
 /// <summary>
-/// Recognizes the kdump capture kernel: kexec-tools and kdump-tools put <c>elfcorehdr=</c> on its command line and
-/// distributions add <c>reset_devices</c>; the kernel exposes the old memory as <c>/proc/vmcore</c>.
+/// Recognizes the kdump capture kernel: kexec-tools and kdump-tools put <c>elfcorehdr=</c> on its command line (x86)
+/// or <c>linux,elfcorehdr</c> into the device tree's /chosen (arm64), distributions add <c>reset_devices</c>; the
+/// kernel exposes the old memory as <c>/proc/vmcore</c>.
 /// </summary>
 public static class CaptureKernel
 {
@@ -51,6 +57,7 @@ public static class CaptureKernel
             if (word.StartsWith("elfcorehdr=", StringComparison.Ordinal)) return new(true, $"{word} on {paths.Cmdline}");
         }
         if (fs.File.Exists(paths.Vmcore)) return new(true, $"{paths.Vmcore} exists");
-        return new(false, $"no reset_devices or elfcorehdr= on {paths.Cmdline}, no {paths.Vmcore}");
+        if (fs.File.Exists(paths.DeviceTreeElfCoreHeader)) return new(true, $"{paths.DeviceTreeElfCoreHeader} exists");
+        return new(false, $"no reset_devices or elfcorehdr= on {paths.Cmdline}, no {paths.Vmcore}, no {paths.DeviceTreeElfCoreHeader}");
     }
 }

@@ -21,6 +21,7 @@ public sealed class BootScriptTests : IDisposable
             ["PRECONFIG_BIN"] = ShellScript.Executable(Path.Combine(_dir.Path, "bin", "preconfig"), fake),
             ["PRECONFIG_RUNDIR"] = RunDir,
             ["PRECONFIG_CMDLINE"] = _dir.File("cmdline", cmdline + "\n"),
+            ["PRECONFIG_DT_CHOSEN"] = Path.Combine(_dir.Path, "no-device-tree"),   // never this host's /sys/firmware
         };
         foreach (var (k, v) in env) vars[k] = v;
         return ShellScript.RunCommand("/bin/sh", [Path.Combine(ShellScript.Packaging, "lib", "preconfig-boot")], vars, limitMs: 40_000);
@@ -59,5 +60,26 @@ public sealed class BootScriptTests : IDisposable
         Assert.True(r.Code == 0, r.Out);
         Assert.Equal("exit 139", File.ReadAllText(Path.Combine(RunDir, "preinit.exit")).Trim());
         Assert.Contains("preinit failed (exit 139)", r.Out);
+    }
+
+    /// <summary>arm64: kexec hands the capture kernel its ELF core header in the device tree (/chosen
+    /// linux,elfcorehdr: the kernel's arch/arm64/kernel/machine_kexec_file.c, of_kexec_alloc_and_setup_fdt), not as
+    /// elfcorehdr= on the command line. Only the property says this is a capture kernel.</summary>
+    [Fact]
+    public void An_arm64_capture_kernel_is_recognized_by_its_device_tree()
+    {
+        string chosen = Path.Combine(_dir.Path, "chosen");
+        Directory.CreateDirectory(chosen);
+        string args = Path.Combine(_dir.Path, "args");
+        string fake = $"echo \"$@\" >> '{args}'\n";
+        Boot(fake, "console=ttyAMA0 reset_devices");
+        Assert.DoesNotContain("preinit", File.Exists(args) ? File.ReadAllText(args) : "");   // no property: not a capture kernel
+
+        File.WriteAllBytes(Path.Combine(chosen, "linux,elfcorehdr"), new byte[16]);
+        File.Delete(args);
+        var r = Boot(fake, "console=ttyAMA0 reset_devices", ("PRECONFIG_DT_CHOSEN", chosen));
+        Assert.True(r.Code == 0, r.Out);
+        Assert.Contains("preinit", File.ReadAllText(args));
+        Assert.True(File.Exists(Path.Combine(RunDir, "preinit.exit")), r.Out);
     }
 }

@@ -14,11 +14,22 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
 {
     private readonly FileSystem _fs = new();
 
-    private EnvironmentPaths Paths(string cmdline, bool vmcore = false)
+    private EnvironmentPaths Paths(string cmdline, bool vmcore = false, bool deviceTreeElfCoreHeader = false)
     {
-        var p = new EnvironmentPaths { Cmdline = Path.Combine(Dir, "cmdline"), Vmcore = Path.Combine(Dir, "vmcore"), Kmsg = Path.Combine(Dir, "kmsg") };
+        var p = new EnvironmentPaths
+        {
+            Cmdline = Path.Combine(Dir, "cmdline"), Vmcore = Path.Combine(Dir, "vmcore"), Kmsg = Path.Combine(Dir, "kmsg"),
+            DeviceTreeElfCoreHeader = Path.Combine(Dir, "chosen", "linux,elfcorehdr"),
+        };
         File.WriteAllText(p.Cmdline, cmdline);
         if (vmcore) File.WriteAllText(p.Vmcore, "");
+        if (File.Exists(p.DeviceTreeElfCoreHeader)) File.Delete(p.DeviceTreeElfCoreHeader);
+        if (deviceTreeElfCoreHeader)
+        {
+            // As arm64 kexec-tools leaves it: two 64-bit big-endian cells, the header's address and size.
+            Directory.CreateDirectory(Path.GetDirectoryName(p.DeviceTreeElfCoreHeader)!);
+            File.WriteAllBytes(p.DeviceTreeElfCoreHeader, [0, 0, 0, 0, 0x5f, 0xe0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0]);
+        }
         return p;
     }
 
@@ -32,6 +43,19 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
     {
         var status = CaptureKernel.Detect(_fs, Paths(cmdline, vmcore));
         Assert.Equal(expected, status.IsCaptureKernel);
+    }
+
+    /// <summary>arm64: kexec-tools passes the ELF core header in the device tree's /chosen, never as elfcorehdr= on the
+    /// command line (the arm64-full e2e asserts both in a real capture kernel). Without reset_devices (an
+    /// administrator's KDUMP_CMDLINE_APPEND) and without /proc/vmcore (the kernel could not read the header) the
+    /// property alone must still say "capture kernel".</summary>
+    [Fact]
+    public void Arm64CaptureKernelIsRecognizedByTheDeviceTreeElfCoreHeader()
+    {
+        var status = CaptureKernel.Detect(_fs, Paths("console=ttyAMA0 nr_cpus=1 panic=1\n", deviceTreeElfCoreHeader: true));
+        Assert.True(status.IsCaptureKernel);
+        Assert.Contains("linux,elfcorehdr", status.Evidence);
+        Assert.False(CaptureKernel.Detect(_fs, Paths("console=ttyAMA0 nr_cpus=1 panic=1\n")).IsCaptureKernel);
     }
 
     private (SimulatedMachine Machine, LoadedSnapshot Snapshot) Dirtied()

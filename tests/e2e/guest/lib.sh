@@ -2,7 +2,7 @@
 # on the serial console; one record per line, so kernel messages interleaving between lines do no harm.
 
 export PATH=/sbin:/bin:/usr/sbin:/usr/bin
-export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu
+export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
 
 mark() { echo "E2E:$*"; }
 

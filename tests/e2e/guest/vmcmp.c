@@ -55,11 +55,19 @@ int main(int argc, char **argv)
     int fd = open(path, O_RDONLY);
     if (fd < 0) { printf("E2E:VMCORE error=open\n"); return 2; }
     struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) { printf("E2E:VMCORE error=size\n"); return 2; }
-    uint64_t lines = (uint64_t)st.st_size / LINE;
-    uint32_t *h = malloc(lines * sizeof *h);
+    if (fstat(fd, &st) != 0) { printf("E2E:VMCORE error=stat\n"); return 2; }
+    off_t size = st.st_size;
     unsigned char *buf = malloc(BUF + LINE);
-    if (!h || !buf) { printf("E2E:VMCORE error=memory lines=%llu\n", (unsigned long long)lines); return 2; }
+    if (!buf) { printf("E2E:VMCORE error=memory\n"); return 2; }
+    if (size <= 0) {
+        /* The arm64 capture kernel's /proc/vmcore stats as 0 bytes here: its size is what reads return. */
+        ssize_t n;
+        for (size = 0; (n = pread(fd, buf, BUF, size)) > 0; size += n) {}
+    }
+    if (size <= 0) { printf("E2E:VMCORE error=size\n"); return 2; }
+    uint64_t lines = (uint64_t)size / LINE;
+    uint32_t *h = malloc(lines * sizeof *h);
+    if (!h) { printf("E2E:VMCORE error=memory lines=%llu\n", (unsigned long long)lines); return 2; }
 
     long long t0 = now_ms();
     uint64_t li = 0;
@@ -99,7 +107,7 @@ int main(int argc, char **argv)
     long long t3 = now_ms();
     printf("E2E:VMCORE size=%lld lines=%llu changed_lines=%llu changed_bytes_max=%llu changed_pages=%llu "
            "signature_lines=%llu pass1_ms=%lld pass2_ms=%lld gap_ms=%lld\n",
-           (long long)st.st_size, (unsigned long long)read1, (unsigned long long)changed,
+           (long long)size, (unsigned long long)read1, (unsigned long long)changed,
            (unsigned long long)changed * LINE, (unsigned long long)pages, (unsigned long long)sig,
            t1 - t0, t3 - t2, t2 - t1);
     return 0;
