@@ -1,10 +1,5 @@
 using System.Globalization;
-using System.IO.Abstractions;
 using System.Text;
-using Preconfig.Capture.Sources;
-using Preconfig.Capture.Sysfs;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Sysfs;
 using static Preconfig.Tests.Capture.EarlydumpLogs;
 
 namespace Preconfig.Tests.Sysfs;
