@@ -20,6 +20,20 @@ public interface IPciAccess
     /// byte); a backend may fold the two into one access (sysfs: the open's own read).</summary>
     byte[] ReadConfig(PciAddress address) => Open(address).ReadAll();
 
+    /// <summary>
+    /// A capture's read: each listed function's whole space and, of what <see cref="Describe(PciAddress, FunctionInfoParts)"/>
+    /// knows, the parts <paramref name="parts"/> names for those bytes; one result per address, in list order. What
+    /// goes wrong (a function gone, an unreadable config or attribute) is in the results, never thrown. The default
+    /// reads each through <see cref="Open"/> and <see cref="Describe(PciAddress, FunctionInfoParts)"/>
+    /// (<see cref="FunctionRead.Through"/>); sysfs reads only the files a capture needs, on several threads.
+    /// </summary>
+    IReadOnlyList<FunctionRead> ReadFunctions(IReadOnlyList<PciAddress> addresses, Func<ReadOnlySpan<byte>, FunctionInfoParts> parts)
+    {
+        var reads = new FunctionRead[addresses.Count];
+        for (int i = 0; i < reads.Length; i++) reads[i] = FunctionRead.Through(this, addresses[i], parts);
+        return reads;
+    }
+
     /// <summary>What the kernel knows of the function beyond config space: driver, reset methods, BAR resources.</summary>
     PciFunctionInfo Describe(PciAddress address);
 

@@ -16,8 +16,9 @@ namespace Preconfig.Daemon;
 /// </code>
 /// <c>state</c> is <c>starting</c>, <c>running</c> or <c>stopped</c>; a store's <c>result</c> is <c>written</c>,
 /// <c>unchanged</c> (content equal to what it holds, not rewritten) or <c>failed</c> (then <c>error</c> says why).
+/// The fleet document (<see cref="Fleet.FleetStatus"/>) is a view of a copy of this, not a second model.
 /// </summary>
-public sealed class DaemonStatus
+public sealed record DaemonStatus
 {
     public int Pid { get; set; }
     public string State { get; set; } = "starting";
@@ -32,9 +33,12 @@ public sealed class DaemonStatus
     public List<string> Sources { get; set; } = [];
     public List<string> Warnings { get; set; } = [];
     public List<StoreStatus> Stores { get; set; } = [];
+
+    /// <summary>A copy that the daemon's later changes to this one (it keeps updating its own) do not reach.</summary>
+    public DaemonStatus Copy() => this with { Sources = [.. Sources], Warnings = [.. Warnings], Stores = [.. Stores.Select(s => s with { })] };
 }
 
-public sealed class StoreStatus
+public sealed record StoreStatus
 {
     public string Store { get; set; } = "";
     public bool Ok { get; set; }

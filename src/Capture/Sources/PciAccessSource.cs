@@ -6,7 +6,8 @@ namespace Preconfig.Capture.Sources;
 
 /// <summary>
 /// Any <see cref="IPciAccess"/> as a source: every function enumerated, its whole config space read, and of what the
-/// backend knows of it what adds to the bytes (<see cref="Kept"/>). The sysfs and simulated-machine sources are instances.
+/// backend knows of it what adds to the bytes (<see cref="Kept"/>), in one <see cref="IPciAccess.ReadFunctions"/>. The
+/// sysfs and simulated-machine sources are instances.
 /// <para>
 /// What goes wrong is reported and the rest captured: a function that vanishes between the listing and the read, a
 /// config that cannot be read, side information that cannot be parsed (the record is kept without it). A sysfs reader
@@ -34,10 +35,6 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
     public static FunctionInfoParts Kept(ReadOnlySpan<byte> config) =>
         FunctionInfoParts.Driver | (SysfsResources.HasBarOrRom(config) ? FunctionInfoParts.Resources : 0);
 
-    /// <summary>Reads the listed functions another way than through <see cref="Access"/> (the sysfs fast path), one
-    /// result per address in list order; enumeration stays Access's.</summary>
-    internal Func<IReadOnlyList<PciAddress>, IReadOnlyList<FunctionRead>>? Reader { get; init; }
-
     /// <summary>Whether a function is an SR-IOV virtual function (sysfs: a <c>physfn</c> link); null: none is.</summary>
     internal Func<PciAddress, bool>? IsVirtualFunction { get; init; }
 
@@ -61,11 +58,11 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
             addresses = [.. addresses.Where(a => !virtualFunctions.Contains(a))];
             virtualFunctions.Clear();
         }
-        var reads = Reader?.Invoke(addresses);
+        var reads = Access.ReadFunctions(addresses, Kept);
         for (int i = 0; i < addresses.Count; i++)
         {
             var address = addresses[i];
-            var read = reads is null ? ReadThroughAccess(address) : reads[i];
+            var read = reads[i];
             if (read.InfoWarning is not null)
                 warnings.Add($"{address}: driver/resource unreadable ({read.InfoWarning}); captured without them");
             if (read.Config is not { } config)
@@ -102,33 +99,4 @@ public sealed class PciAccessSource(IPciAccess access, string description, Captu
                 $"first {truncated[0]}");
         return new SourceCapture(Snapshot.Normalize(devices), warnings, system) { VirtualFunctions = virtualFunctions };
     }
-
-    private FunctionRead ReadThroughAccess(PciAddress address)
-    {
-        try
-        {
-            var space = Access.Open(address);
-            var config = space.ReadAll();
-            bool cut = space is SysfsConfigSpace { Truncated: true };
-            // Driver and resources: when they cannot be read the bytes are still good, so only warn.
-            var kept = Kept(config);
-            try
-            {
-                var info = Access.Describe(address, kept);
-                // A backend may describe more than asked (the simulator does): the capture keeps only its parts.
-                info = new PciFunctionInfo(info.Driver, [], (kept & FunctionInfoParts.Resources) != 0 ? info.Resources : []);
-                return new FunctionRead(config, cut, info, null, false, null);
-            }
-            catch (Exception e) when (e is IOException and not ConfigSpaceAccessException or UnauthorizedAccessException or InvalidDataException)
-            {
-                return new FunctionRead(config, cut, PciFunctionInfo.Unknown, null, false, e.Message);
-            }
-        }
-        catch (DeviceRemovedException e) { return new FunctionRead(null, false, PciFunctionInfo.Unknown, e.Message, true, null); }
-        catch (ConfigSpaceAccessException e) { return new FunctionRead(null, false, PciFunctionInfo.Unknown, e.Message, false, null); }
-    }
 }
-
-/// <summary>One function as read: its bytes (null when they could not be read: <see cref="Failure"/> says why, and
-/// <see cref="Removed"/> whether it is gone), and the side information (null <see cref="InfoWarning"/> when read).</summary>
-internal readonly record struct FunctionRead(byte[]? Config, bool Truncated, PciFunctionInfo Info, string? Failure, bool Removed, string? InfoWarning);

@@ -7,10 +7,11 @@ namespace Preconfig.Capture.Sysfs;
 
 /// <summary>
 /// The <c>sysfs[:ROOT]</c> source: every function under <c>ROOT/devices</c>, read-only (capture never writes config
-/// space), full length where readable, with the bound driver, <c>reset_method</c> and <c>resource</c>; a function
+/// space), full length where readable, with the bound driver and, where a BAR or ROM register is set, <c>resource</c>; a function
 /// with a driver is <see cref="Pristineness.DriverBound"/>, else <see cref="Pristineness.Undriven"/>. SR-IOV
-/// virtual functions (a <c>physfn</c> link) are left out unless asked for. The reading and
-/// its failure handling are <see cref="PciAccessSource"/>'s; this adds the live system's host, kernel and boot id.
+/// virtual functions (a <c>physfn</c> link) are left out unless asked for. The reading is
+/// <see cref="SysfsPciAccess.ReadFunctions"/> (through the backend <see cref="SysfsPciAccess"/> chose for the file
+/// system), its failure handling <see cref="PciAccessSource"/>'s; this adds the live system's host, kernel and boot id.
 /// </summary>
 public sealed class SysfsSource(IFileSystem fileSystem, string root = SysfsConfigSpace.DefaultRoot, string? description = null) : ISnapshotSource
 {
@@ -25,8 +26,6 @@ public sealed class SysfsSource(IFileSystem fileSystem, string root = SysfsConfi
         using var access = new SysfsPciAccess(fileSystem, Root, writable: false);
         return new PciAccessSource(access, Description, LiveSystem.Now(fileSystem))
         {
-            // Read through libc (the real file system): the fast path, a third of the syscalls; other file systems keep theirs.
-            Reader = access.Backend.ThroughLibc ? addresses => SysfsBulkReader.ReadAll(Root, addresses) : null,
             // The kernel links a VF to its PF as physfn (drivers/pci/iov.c, pci_iov_sysfs_link).
             IsVirtualFunction = a => fileSystem.Directory.Exists(fileSystem.Path.Combine(Root, "devices", a.ToString(), "physfn")),
             IncludeVirtualFunctions = IncludeVirtualFunctions,

@@ -1,4 +1,6 @@
 using System.IO.Abstractions;
+using System.Text;
+using Preconfig.ConfigSpace.Native;
 
 namespace Preconfig.ConfigSpace.Sysfs;
 
@@ -23,7 +25,7 @@ internal sealed class FileSystemSysfsBackend(IFileSystem fileSystem) : SysfsBack
     {
         if (!_fs.Directory.Exists(dir)) throw new DeviceRemovedException(address, 0, $"no sysfs node {dir}");
         return new PciFunctionInfo(
-            (parts & FunctionInfoParts.Driver) != 0 ? Driver(dir) : null,
+            (parts & FunctionInfoParts.Driver) != 0 ? LinkName(_fs.Path.Combine(dir, "driver")) : null,
             (parts & FunctionInfoParts.ResetMethods) != 0 ? ResetMethods(dir) ?? [] : [],
             (parts & FunctionInfoParts.Resources) != 0 ? Resources(dir) : [],
             (parts & FunctionInfoParts.BootVga) != 0 ? BootVga(dir) : null);
@@ -46,9 +48,9 @@ internal sealed class FileSystemSysfsBackend(IFileSystem fileSystem) : SysfsBack
         return _fs.FileStream.New(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.None);
     }
 
-    private string? Driver(string dir)
+    /// <summary>The last part of the link's target (<c>driver</c> -> "nvme"), or null when there is no link.</summary>
+    private string? LinkName(string link)
     {
-        string link = _fs.Path.Combine(dir, "driver");
         string? target = _fs.FileInfo.New(link).LinkTarget;
         return target is null ? null : _fs.Path.GetFileName(target.TrimEnd('/'));
     }
@@ -71,6 +73,42 @@ internal sealed class FileSystemSysfsBackend(IFileSystem fileSystem) : SysfsBack
         if (!_fs.File.Exists(path)) return null; // only VGA-class devices have it: no exception per function
         try { return _fs.File.ReadAllText(path).Trim() == "1"; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    public override SysfsFunctionFiles OpenFunctionFiles(string root) => new FunctionFiles(this, root);
+
+    /// <summary>A capture's files through System.IO.Abstractions: each file opened, read once (unbuffered) and closed,
+    /// a failure turned into its errno as .NET raised it (<see cref="Errno.Of"/>).</summary>
+    private sealed class FunctionFiles(FileSystemSysfsBackend backend, string root) : SysfsFunctionFiles
+    {
+        private readonly IFileSystem _fs = backend._fs;
+
+        public override int ReadConfig(PciAddress address, Span<byte> buffer, out int errno, out long size) =>
+            Read(PathOf(address, "config"), buffer, out errno, out size);
+
+        public override int ReadAttribute(PciAddress address, ReadOnlySpan<byte> name, Span<byte> buffer, out int errno) =>
+            Read(PathOf(address, Encoding.UTF8.GetString(name)), buffer, out errno, out _);
+
+        public override string? LinkName(PciAddress address, ReadOnlySpan<byte> name) =>
+            backend.LinkName(PathOf(address, Encoding.UTF8.GetString(name)));
+
+        public override string PathOf(PciAddress address, string name) => _fs.Path.Combine(root, "devices", address.ToString(), name);
+
+        private int Read(string path, Span<byte> buffer, out int errno, out long size)
+        {
+            try
+            {
+                using var stream = _fs.FileStream.New(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.None);
+                size = stream.Length;
+                errno = 0;
+                return stream.Read(buffer);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                (errno, size) = (Errno.Of(e) ?? Errno.EIO, -1);
+                return -1;
+            }
+        }
     }
 
     private IReadOnlyList<BarResource> Resources(string dir)

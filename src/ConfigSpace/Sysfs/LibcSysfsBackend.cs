@@ -102,6 +102,61 @@ internal sealed class LibcSysfsBackend(IFileSystem files) : SysfsBackend(files)
         return new PciFunctionInfo(driver, methods, resources, bootVga);
     }
 
+    public override SysfsFunctionFiles OpenFunctionFiles(string root) => new FunctionFiles(root);
+
+    /// <summary>
+    /// A capture's files with the fewest syscalls (<see cref="SysfsFile"/>): config is open, one pread, close (an lseek
+    /// for the size only when the kernel handed 64 or 128 bytes); a link is one readlink. Every path is opened relative
+    /// to ROOT/devices, opened once (openat, readlinkat): the kernel walks ADDRESS/config, not the root's components
+    /// again for every file. Paths are built in one reused buffer, so no string is made per file.
+    /// </summary>
+    private sealed class FunctionFiles(string root) : SysfsFunctionFiles
+    {
+        private readonly SysfsPath _path = new();
+        // ROOT/devices, opened at the first read; AtCwd (whole paths) if it cannot be opened, so the errors stay per file.
+        private int _devices = int.MinValue;
+
+        /// <summary>ADDRESS/NAME inside ROOT/devices, opened relative to <paramref name="directory"/> (whole when that is AtCwd).</summary>
+        private ReadOnlySpan<byte> Path(PciAddress address, ReadOnlySpan<byte> name, out int directory)
+        {
+            _path.At(root, address);
+            if (_devices == int.MinValue)
+            {
+                _devices = SysfsFile.OpenDirectory(_path.Devices(), out _);
+                if (_devices < 0) _devices = SysfsFile.AtCwd;
+            }
+            var whole = _path.Attribute(name);
+            directory = _devices >= 0 ? _devices : SysfsFile.AtCwd;
+            return _devices >= 0 ? _path.InDevices(whole) : whole;
+        }
+
+        public override int ReadConfig(PciAddress address, Span<byte> buffer, out int errno, out long size)
+        {
+            size = -1;
+            int fd = SysfsFile.Open(Path(address, "config"u8, out int directory), write: false, out errno, directory);
+            if (fd < 0) return -1;
+            int n = SysfsFile.PRead(fd, buffer, 0, out errno);
+            if (n is 64 or 128) size = SysfsFile.Size(fd, out _);
+            SysfsFile.Close(fd);
+            return n;
+        }
+
+        public override int ReadAttribute(PciAddress address, ReadOnlySpan<byte> name, Span<byte> buffer, out int errno) =>
+            SysfsFile.ReadAttribute(Path(address, name, out int directory), buffer, out errno, directory);
+
+        public override string? LinkName(PciAddress address, ReadOnlySpan<byte> name) =>
+            SysfsFile.LinkName(Path(address, name, out int directory), directory);
+
+        public override string PathOf(PciAddress address, string name) =>
+            SysfsPath.Text(_path.At(root, address).Attribute(System.Text.Encoding.UTF8.GetBytes(name)));
+
+        public override void Dispose()
+        {
+            if (_devices >= 0) SysfsFile.Close(_devices);
+            _devices = SysfsFile.AtCwd;
+        }
+    }
+
     /// <summary>
     /// Positioned reads and writes on a libc fd (<see cref="SysfsFile"/>): each Read/Write is exactly one pread/pwrite
     /// of the caller's width at <see cref="Position"/>, as FileStream with bufferSize 0 does, without its open-time

@@ -18,8 +18,11 @@ internal abstract class SysfsBackend(IFileSystem files)
     /// <summary>Paths, and what both backends do the same way (reset attribute writes, existence after a failure).</summary>
     public IFileSystem Files { get; } = files;
 
-    /// <summary>Reads through libc: the capture may then take its own libc fast path (SysfsBulkReader) over the same tree.</summary>
+    /// <summary>Reads through libc: a config space's open then reads the whole space in the same go (<see cref="SysfsConfigSpace"/>).</summary>
     public abstract bool ThroughLibc { get; }
+
+    /// <summary>The files a capture reads under <paramref name="root"/>, for one thread (<see cref="SysfsFunctionReader"/>).</summary>
+    public abstract SysfsFunctionFiles OpenFunctionFiles(string root);
 
     /// <summary>The addresses named by the entries of <paramref name="devices"/>, unsorted; null when there is no such directory.</summary>
     public abstract List<PciAddress>? ListFunctions(string devices);

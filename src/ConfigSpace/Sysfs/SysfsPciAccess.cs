@@ -81,6 +81,13 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
         return (opened ? space.TakeOpeningRead() : null) ?? space.ReadAll();
     }
 
+    /// <summary>
+    /// The capture's read (<see cref="SysfsFunctionReader"/>): only the files a snapshot needs, through this access's
+    /// backend, on several threads; no config space is opened and kept (nothing here is ever written).
+    /// </summary>
+    public IReadOnlyList<FunctionRead> ReadFunctions(IReadOnlyList<PciAddress> addresses, Func<ReadOnlySpan<byte>, FunctionInfoParts> parts) =>
+        SysfsFunctionReader.ReadAll(Backend, Root, addresses, parts);
+
     public PciFunctionInfo Describe(PciAddress address) => Describe(address, FunctionInfoParts.All);
 
     /// <summary>The parts asked for; the others are left empty (no driver, no reset methods, no resources, boot_vga unknown).</summary>

@@ -11,69 +11,51 @@ namespace Preconfig.Daemon.Fleet;
 /// </summary>
 public sealed record FleetStatus
 {
+    /// <summary>A copy of the daemon's status (null when there is none): every figure below is read from it.</summary>
+    private readonly DaemonStatus? _status;
+    private readonly bool _processAlive;
+
+    private FleetStatus(DaemonStatus? status, bool processAlive) => (_status, _processAlive) = (status?.Copy(), processAlive);
+
     public required string StatusFile { get; init; }
     /// <summary>Null when there is no status file (the daemon did not run this boot).</summary>
-    public DaemonView? Daemon { get; init; }
-    public SnapshotView? Snapshot { get; init; }
-    public IReadOnlyList<StoreStatus> Stores { get; init; } = [];
+    public DaemonView? Daemon => _status is { } s ? new(s.State, s.Pid, s.State == "running" && _processAlive, s.StartedAt) : null;
+    public SnapshotView? Snapshot => _status is { } s ? new(s, At) : null;
+    public IReadOnlyList<StoreStatus> Stores => _status?.Stores ?? [];
     public CaptureKernelRun? LastCaptureKernelRun { get; init; }
     /// <summary>When these figures were taken (ages are relative to it).</summary>
     public DateTimeOffset At { get; init; }
 
     public sealed record DaemonView(string State, int Pid, bool Running, DateTimeOffset StartedAt);
 
-    public sealed record SnapshotView
+    /// <summary>The status file's capture figures under the names the fleet document gives them (docs/cli.md), and
+    /// the snapshot's age at <see cref="At"/>.</summary>
+    public sealed class SnapshotView
     {
-        public DateTimeOffset? CapturedAt { get; init; }
-        public double? AgeSeconds { get; init; }
-        public int Functions { get; init; }
-        public int Captures { get; init; }
-        public double? CaptureMs { get; init; }
-        public bool Signed { get; init; }
-        public IReadOnlyList<string> Sources { get; init; } = [];
-        public IReadOnlyList<string> Warnings { get; init; } = [];
+        private readonly DaemonStatus _status;
+        private readonly DateTimeOffset _at;
+
+        internal SnapshotView(DaemonStatus status, DateTimeOffset at) => (_status, _at) = (status, at);
+
+        public DateTimeOffset? CapturedAt => _status.LastCaptureAt;
+        public double? AgeSeconds => _status.LastCaptureAt is { } t ? Math.Round(Math.Max(0, (_at - t).TotalSeconds), 3) : null;
+        public int Functions => _status.DeviceCount;
+        public int Captures => _status.Captures;
+        public double? CaptureMs => _status.LastCaptureMs;
+        public bool Signed => _status.Signed;
+        public IReadOnlyList<string> Sources => _status.Sources;
+        public IReadOnlyList<string> Warnings => _status.Warnings;
     }
 
-    /// <param name="status">The daemon's status, or null when there is none.</param>
+    /// <param name="status">The daemon's status, or null when there is none; copied, so its later changes do not reach this.</param>
     /// <param name="processAlive">Whether the daemon's process still exists (a killed daemon leaves "running").</param>
-    public static FleetStatus From(string statusFile, DaemonStatus? status, bool processAlive, CaptureKernelRun? lastRun, DateTimeOffset now)
-    {
-        if (status is null) return new FleetStatus { StatusFile = statusFile, LastCaptureKernelRun = lastRun, At = now };
-        return new FleetStatus
-        {
-            StatusFile = statusFile,
-            Daemon = new DaemonView(status.State, status.Pid, status.State == "running" && processAlive, status.StartedAt),
-            Snapshot = new SnapshotView
-            {
-                CapturedAt = status.LastCaptureAt,
-                AgeSeconds = status.LastCaptureAt is { } t ? Math.Round(Math.Max(0, (now - t).TotalSeconds), 3) : null,
-                Functions = status.DeviceCount,
-                Captures = status.Captures,
-                CaptureMs = status.LastCaptureMs,
-                Signed = status.Signed,
-                Sources = [.. status.Sources],
-                Warnings = [.. status.Warnings],
-            },
-            Stores = [.. status.Stores.Select(Copy)],
-            LastCaptureKernelRun = lastRun,
-            At = now,
-        };
-    }
+    public static FleetStatus From(string statusFile, DaemonStatus? status, bool processAlive, CaptureKernelRun? lastRun, DateTimeOffset now) =>
+        new(status, processAlive) { StatusFile = statusFile, LastCaptureKernelRun = lastRun, At = now };
 
     /// <summary>The same figures at a later moment (only the ages move).</summary>
-    public FleetStatus Later(DateTimeOffset now) => this with
-    {
-        At = now,
-        Snapshot = Snapshot is { CapturedAt: { } t } s ? s with { AgeSeconds = Math.Round(Math.Max(0, (now - t).TotalSeconds), 3) } : Snapshot,
-    };
+    public FleetStatus Later(DateTimeOffset now) => this with { At = now };
 
     public string ToJson() => JsonSerializer.Serialize(this, FleetStatusJsonContext.Default.FleetStatus);
-
-    private static StoreStatus Copy(StoreStatus s) => new()
-    {
-        Store = s.Store, Ok = s.Ok, Result = s.Result, Bytes = s.Bytes,
-        LastWriteAt = s.LastWriteAt, LastAttemptAt = s.LastAttemptAt, Error = s.Error,
-    };
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

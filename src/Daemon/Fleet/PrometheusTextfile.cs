@@ -12,36 +12,20 @@ namespace Preconfig.Daemon.Fleet;
 /// changes, and once a minute in between so the snapshot's age stays true. A directory that does not exist (no
 /// node_exporter here) is skipped quietly; other write failures are logged once until a write works again.
 /// </summary>
-public sealed class PrometheusTextfile : IDisposable
+public sealed class PrometheusTextfile(IFileSystem fs, string directory, string statusFile, string crashDirectory, ILogger logger, TimeProvider time) : IDisposable
 {
     public const string FileName = "preconfig.prom";
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(60);
 
-    private readonly IFileSystem _fs;
-    private readonly string _directory;
-    private readonly string _statusFile;
-    private readonly string _crashDirectory;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private readonly Lock _lock = new();
-    private readonly ITimer _timer;
+    // Made at the first update: there is nothing to refresh before it.
+    private ITimer? _timer;
     private FleetStatus? _last;
     private CaptureKernelRun? _lastRun;
     private bool _runRead;
     private bool _failing;
 
-    public PrometheusTextfile(IFileSystem fs, string directory, string statusFile, string crashDirectory, ILogger logger, TimeProvider time)
-    {
-        _fs = fs;
-        _directory = directory;
-        _statusFile = statusFile;
-        _crashDirectory = crashDirectory;
-        _logger = logger;
-        _time = time;
-        _timer = time.CreateTimer(_ => Refresh(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-    }
-
-    public string Path => _fs.Path.Combine(_directory, FileName);
+    public string Path => fs.Path.Combine(directory, FileName);
 
     /// <summary>The daemon's status changed: write it now (the daemon's own process is alive by definition).</summary>
     public void Update(DaemonStatus status)
@@ -51,12 +35,13 @@ public sealed class PrometheusTextfile : IDisposable
             if (!_runRead)
             {
                 // The last capture-kernel run does not change while this system runs: read it once.
-                _lastRun = CaptureKernelRun.FindLatest(_fs, _crashDirectory);
+                _lastRun = CaptureKernelRun.FindLatest(fs, crashDirectory);
                 _runRead = true;
             }
-            _last = FleetStatus.From(_statusFile, status, processAlive: true, _lastRun, _time.GetUtcNow());
+            _last = FleetStatus.From(statusFile, status, processAlive: true, _lastRun, time.GetUtcNow());
             Write(_last);
             bool stopped = status.State == "stopped";
+            _timer ??= time.CreateTimer(_ => Refresh(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _timer.Change(stopped ? Timeout.InfiniteTimeSpan : RefreshInterval, stopped ? Timeout.InfiniteTimeSpan : RefreshInterval);
         }
     }
@@ -65,25 +50,28 @@ public sealed class PrometheusTextfile : IDisposable
     {
         lock (_lock)
         {
-            if (_last is not null) Write(_last = _last.Later(_time.GetUtcNow()));
+            if (_last is not null) Write(_last = _last.Later(time.GetUtcNow()));
         }
     }
 
     private void Write(FleetStatus status)
     {
-        if (!_fs.Directory.Exists(_directory)) return;
+        if (!fs.Directory.Exists(directory)) return;
         try
         {
             // Often the prometheus user's directory, or world-writable: never write through a link planted there.
-            AtomicFile.Write(_fs, Path, Encoding.UTF8.GetBytes(PrometheusText.Format(status)), AtomicFile.Public);
+            AtomicFile.Write(fs, Path, Encoding.UTF8.GetBytes(PrometheusText.Format(status)), AtomicFile.Public);
             _failing = false;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (!_failing) _logger.LogWarning("Cannot write the metrics file {Path}: {Error}", Path, e.Message);
+            if (!_failing) logger.LogWarning("Cannot write the metrics file {Path}: {Error}", Path, e.Message);
             _failing = true;
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        lock (_lock) _timer?.Dispose();
+    }
 }

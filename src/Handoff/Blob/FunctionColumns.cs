@@ -115,7 +115,7 @@ internal static class FunctionColumns
         {
             w.WriteString("resources"u8);
             w.WriteArrayHeader(n);
-            foreach (var d in devices) WriteResources(ref w, d);
+            foreach (var d in devices) ResourceLines.Write(ref w, d.Config, d.Resources);
         }
         if (anyOrigins)
         {
@@ -154,79 +154,6 @@ internal static class FunctionColumns
         void Id(string s)
         {
             if (ids.TryAdd(s, strings.Count)) strings.Add(s);
-        }
-    }
-
-    /// <summary>
-    /// One function's resource lines: the count n of lines 0..n-1 the record has in order, then for each line among
-    /// them that is not all zero, and for every line after them: index, start less the predicted start, length
-    /// (end less start) less the predicted length, flags (see <see cref="Predict"/>).
-    /// </summary>
-    private static void WriteResources(ref MessagePackWriter w, DeviceRecord d)
-    {
-        var lines = d.Resources;
-        if (lines.Count == 0) { w.WriteArrayHeader(0); return; }
-        int dense = 0;
-        while (dense < lines.Count && lines[dense].Index == dense) dense++;
-        int listed = lines.Count - dense;
-        for (int k = 0; k < dense; k++) if (!IsZero(lines[k])) listed++;
-        w.WriteArrayHeader(1 + 4 * listed);
-        w.Write(dense);
-        for (int k = 0; k < lines.Count; k++)
-        {
-            var line = lines[k];
-            if (k < dense && IsZero(line)) continue;
-            var (start, end) = Predict(d.Config, line.Index);
-            w.Write(line.Index);
-            w.Write(unchecked(line.Start - start));
-            w.Write(unchecked(line.End - line.Start - (end - start)));
-            w.Write(line.Flags);
-        }
-    }
-
-    private static bool IsZero(BarResource r) => r.Start == 0 && r.End == 0 && r.Flags == 0;
-
-    /// <summary>
-    /// The range a resource line's registers hold in config space, which the kernel's resource (sysfs
-    /// <c>resource</c> line) usually equals: BARs 0-5 (0-1 of a bridge; a 64-bit memory BAR with the next register as
-    /// its upper half) and the expansion ROM (line 6) give their address as start and end (their size is not in config
-    /// space); a bridge's I/O, memory and prefetchable memory windows (lines 13, 14, 15, where the kernel puts them
-    /// when it has SR-IOV) give base and limit; every other line (0, 0). Only a prediction: the difference is stored.
-    /// </summary>
-    public static (ulong Start, ulong End) Predict(ReadOnlySpan<byte> config, int index)
-    {
-        int type = config[Header.HeaderType] & Header.HeaderTypeMask;
-        int bars = type == 0 ? 6 : type == 1 ? 2 : 0;
-        if (index < bars)
-        {
-            uint low = ConfigBytes.U32(config, Type0.BaseAddress0 + 4 * index);
-            ulong address = (low & 1) != 0 ? low & ~3u : low & ~0xfu;
-            if ((low & 7) == 4 && index + 1 < bars) address |= (ulong)ConfigBytes.U32(config, Type0.BaseAddress0 + 4 * index + 4) << 32;
-            return (address, address);
-        }
-        if (index == 6 && type is 0 or 1)
-        {
-            ulong rom = ConfigBytes.U32(config, type == 0 ? Type0.RomAddress : Type1.RomAddress) & ~0x7ffu;
-            return (rom, rom);
-        }
-        if (type != 1) return (0, 0);
-        switch (index)
-        {
-            case 13:
-                byte ioBase = config[Type1.IoBase], ioLimit = config[Type1.IoLimit];
-                ulong upper = (ioBase & 0xf) == 1 ? ConfigBytes.U16(config, Type1.IoBaseUpper16) : 0u;
-                ulong upperLimit = (ioBase & 0xf) == 1 ? ConfigBytes.U16(config, Type1.IoLimitUpper16) : 0u;
-                return ((ulong)(ioBase & 0xf0) << 8 | upper << 16, (ulong)(ioLimit & 0xf0) << 8 | 0xfff | upperLimit << 16);
-            case 14:
-                return ((ulong)(ConfigBytes.U16(config, Type1.MemoryBase) & 0xfff0) << 16,
-                    (ulong)(ConfigBytes.U16(config, Type1.MemoryLimit) & 0xfff0) << 16 | 0xfffff);
-            case 15:
-                ushort prefBase = ConfigBytes.U16(config, Type1.PrefMemoryBase);
-                bool wide = (prefBase & 0xf) == 1;
-                return ((ulong)(prefBase & 0xfff0) << 16 | (wide ? (ulong)ConfigBytes.U32(config, Type1.PrefBaseUpper32) << 32 : 0),
-                    (ulong)(ConfigBytes.U16(config, Type1.PrefMemoryLimit) & 0xfff0) << 16 | 0xfffff | (wide ? (ulong)ConfigBytes.U32(config, Type1.PrefLimitUpper32) << 32 : 0));
-            default:
-                return (0, 0);
         }
     }
 
@@ -288,8 +215,8 @@ internal static class FunctionColumns
                     }
                     break;
                 case Resources:
-                    c.Resources = new StoredLines[c.Count(ref r, "\"resources\"")];
-                    for (int i = 0; i < c.Resources.Length; i++) c.Resources[i] = ReadResources(ref r);
+                    c.Resources = new ResourceLines.Stored[c.Count(ref r, "\"resources\"")];
+                    for (int i = 0; i < c.Resources.Length; i++) c.Resources[i] = ResourceLines.Read(ref r);
                     break;
                 case Origins:
                     c.Origins = new ConfigOrigin[c.Count(ref r, "\"origins\"")][];
@@ -322,7 +249,7 @@ internal static class FunctionColumns
         public byte[]? Fills;
         public string?[]? Drivers;
         public string[][]? Resets;
-        public StoredLines[]? Resources;
+        public ResourceLines.Stored[]? Resources;
         public ConfigOrigin[][]? Origins;
         public bool[]? Truncated;
         public ReadOnlyMemory<byte> Stored;
@@ -365,42 +292,6 @@ internal static class FunctionColumns
         }
     }
 
-    /// <summary>
-    /// One function's resource lines; those given in the body (bit k of <see cref="Listed"/> for line k) still hold
-    /// their start relative to the register and their end relative to the start (see <see cref="Build"/>).
-    /// </summary>
-    private readonly record struct StoredLines(BarResource[] Lines, uint Listed);
-
-    private static StoredLines ReadResources(ref BodyReader r)
-    {
-        long at = r.Offset;
-        int values = r.ReadArrayHeader(1 + 4 * MaxResources, "a function's resources");
-        if (values == 0) return new StoredLines([], 0);
-        if (values % 4 != 1) throw r.Error(at, $"a function's resources has {values} values, not a count and groups of 4");
-        int dense = r.ReadInt32(0, MaxResources, "a resource line count");
-        int listed = values / 4, beyond = 0;
-        var given = new BarResource[listed];
-        for (int k = 0; k < listed; k++)
-        {
-            long lineAt = r.Offset;
-            int index = r.ReadInt32(0, 255, "a resource index");
-            if (k > 0 && index <= given[k - 1].Index) throw r.Error(lineAt, "resource lines are not in ascending index order");
-            if (index >= dense) beyond++;
-            given[k] = new BarResource(index, r.ReadUInt64("a resource start"), r.ReadUInt64("a resource length"), r.ReadUInt64("resource flags"));
-        }
-        if (dense + beyond > MaxResources) throw r.Error(at, $"a function's resources has {dense + beyond} lines, more than the {MaxResources} accepted");
-        var lines = new BarResource[dense + beyond];
-        uint listedLines = 0;
-        int next = 0;
-        for (int i = 0; i < lines.Length; i++)
-        {
-            if (i < dense && (next == listed || given[next].Index != i)) { lines[i] = new BarResource(i, 0, 0, 0); continue; }
-            lines[i] = given[next++];
-            listedLines |= 1u << i;
-        }
-        return new StoredLines(lines, listedLines);
-    }
-
     private static ConfigOrigin[] ReadOrigins(ref BodyReader r, Columns c)
     {
         long at = r.Offset;
@@ -418,7 +309,7 @@ internal static class FunctionColumns
         return origins;
     }
 
-    /// <summary>Every function from its columns: configs rebuilt from masks and stored dwords, resource starts resolved.</summary>
+    /// <summary>Every function from its columns: configs rebuilt from masks and stored dwords, resource lines resolved against them.</summary>
     private static List<DeviceRecord> Build(ref BodyReader r, Columns c)
     {
         int n = c.Functions;
@@ -437,15 +328,7 @@ internal static class FunctionColumns
             int bytes = 4 * DwordMask.StoredDwords(mask);
             DwordMask.Rebuild(stored.Slice(at, bytes), mask, c.Fills?[i] ?? 0, config);
             at += bytes;
-            var (resources, listed) = c.Resources?[i] ?? new StoredLines([], 0);
-            for (int k = 0; k < resources.Length; k++)
-            {
-                if ((listed & (1u << k)) == 0) continue; // a line left out: all zero
-                var line = resources[k];
-                var (start, end) = Predict(config, line.Index);
-                ulong begin = unchecked(line.Start + start);
-                resources[k] = new BarResource(line.Index, begin, unchecked(begin + line.End + (end - start)), line.Flags);
-            }
+            IReadOnlyList<BarResource> resources = c.Resources?[i] is { } lines ? ResourceLines.Resolve(lines, config) : [];
             devices.Add(new DeviceRecord
             {
                 Address = c.Addresses![i],

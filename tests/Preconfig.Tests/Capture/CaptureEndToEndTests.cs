@@ -1,15 +1,9 @@
 using System.Diagnostics;
-using System.IO.Abstractions;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Preconfig.Cli.Capture;
-using Preconfig.Daemon;
 using Preconfig.Capture.Earlydump;
-using Preconfig.Capture.Sources;
-using Preconfig.ConfigSpace;
-using Preconfig.Handoff.Model;
-using Preconfig.Tests.Sysfs;
 using static Preconfig.Tests.Capture.EarlydumpLogs;
 
 namespace Preconfig.Tests.Capture;

@@ -1,5 +1,3 @@
-using Preconfig.ConfigSpace;
-using Preconfig.Tests.Sysfs;
 using static Preconfig.Tests.Capture.EarlydumpLogs;
 
 namespace Preconfig.Tests.Capture;

@@ -1,6 +1,4 @@
-using System.IO.Abstractions;
 using System.IO.Abstractions.TestingHelpers;
-using Preconfig.Daemon;
 
 namespace Preconfig.Tests.Capture;
 

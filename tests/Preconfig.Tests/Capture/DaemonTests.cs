@@ -1,15 +1,7 @@
-using System.IO.Abstractions;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
-using Preconfig.Daemon;
-using Preconfig.Capture.Sources;
-using Preconfig.Handoff.Stores;
-using Preconfig.Capture.Sysfs;
-using Preconfig.ConfigSpace;
-using Preconfig.Handoff.Model;
-using Preconfig.Tests.Sysfs;
 using static Preconfig.Tests.Capture.EarlydumpLogs;
 
 namespace Preconfig.Tests.Capture;

@@ -1,7 +1,4 @@
-using System.IO.Abstractions;
 using Preconfig.Cli.Capture;
-using Preconfig.Capture.Sources;
-using Preconfig.Handoff.Blob;
 
 namespace Preconfig.Tests.Capture;
 

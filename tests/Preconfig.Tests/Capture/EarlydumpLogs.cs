@@ -1,6 +1,5 @@
 using System.Text;
 using Preconfig.Capture.Earlydump;
-using Preconfig.ConfigSpace.Lspci;
 
 namespace Preconfig.Tests.Capture;
 

@@ -1,9 +1,5 @@
-using System.IO.Abstractions;
 using System.Text;
 using Preconfig.Capture.Earlydump;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.Handoff.Model;
 using static Preconfig.Tests.Capture.EarlydumpLogs;
 
 namespace Preconfig.Tests.Capture;

@@ -1,9 +1,3 @@
-using Preconfig.Capture.Sources;
-using Preconfig.Capture.Sysfs;
-using Preconfig.ConfigSpace;
-using Preconfig.Handoff.Blob;
-using Preconfig.Tests.Sysfs;
-
 namespace Preconfig.Tests.Capture;
 
 /// <summary>

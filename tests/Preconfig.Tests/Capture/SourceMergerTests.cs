@@ -1,7 +1,4 @@
 using Preconfig.Capture.Merge;
-using Preconfig.Capture.Sources;
-using Preconfig.ConfigSpace;
-using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Capture;
 

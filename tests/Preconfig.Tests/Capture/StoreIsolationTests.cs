@@ -1,11 +1,4 @@
-using System.IO.Abstractions;
 using Microsoft.Extensions.Logging;
-using Preconfig.Daemon;
-using Preconfig.Daemon.Fleet;
-using Preconfig.Capture.Sources;
-using Preconfig.Capture.Sysfs;
-using Preconfig.Handoff.Model;
-using Preconfig.Handoff.Stores;
 using Preconfig.Tests.Fleet;
 
 namespace Preconfig.Tests.Capture;

@@ -1,9 +1,3 @@
-using Preconfig.Capture.Sources;
-using Preconfig.Capture.Sysfs;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Sysfs;
-using Preconfig.Handoff.Model;
-using Preconfig.Tests.Sysfs;
 using static Preconfig.Tests.Capture.EarlydumpLogs;
 
 namespace Preconfig.Tests.Capture;

@@ -1,5 +1,3 @@
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
 
 namespace Preconfig.Tests.ConfigSpace;

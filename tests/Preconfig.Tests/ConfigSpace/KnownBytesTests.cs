@@ -1,5 +1,3 @@
-using Preconfig.ConfigSpace;
-
 namespace Preconfig.Tests.ConfigSpace;
 
 /// <summary>A whole capture answers Covers without looking at its bits: it must answer as the bits do.</summary>

@@ -1,5 +1,3 @@
-using Preconfig.ConfigSpace;
-
 namespace Preconfig.Tests.ConfigSpace;
 
 public class PciAddressTests

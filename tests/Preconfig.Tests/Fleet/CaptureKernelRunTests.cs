@@ -1,7 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.Daemon.Fleet;
-using Preconfig.Tests.Capture;
-
 namespace Preconfig.Tests.Fleet;
 
 public sealed class CaptureKernelRunTests : IDisposable

@@ -1,10 +1,4 @@
-using System.IO.Abstractions;
 using Microsoft.Extensions.Logging.Abstractions;
-using Preconfig.Daemon;
-using Preconfig.Daemon.Fleet;
-using Preconfig.Capture.Sysfs;
-using Preconfig.Handoff.Stores;
-using Preconfig.Tests.Capture;
 
 namespace Preconfig.Tests.Fleet;
 

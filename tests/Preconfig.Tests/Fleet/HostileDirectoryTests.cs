@@ -1,11 +1,5 @@
-using System.IO.Abstractions;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
-using Preconfig.Daemon;
-using Preconfig.Daemon.Fleet;
-using Preconfig.Capture.Sysfs;
-using Preconfig.Handoff.Stores;
-using Preconfig.Tests.Capture;
 
 namespace Preconfig.Tests.Fleet;
 

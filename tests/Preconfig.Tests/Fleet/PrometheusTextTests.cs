@@ -1,8 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.Daemon;
-using Preconfig.Daemon.Fleet;
-using Preconfig.Tests.Capture;
-
 namespace Preconfig.Tests.Fleet;
 
 public sealed class PrometheusTextTests : IDisposable

@@ -1,9 +1,5 @@
-using System.IO.Abstractions;
 using System.Text.Json;
 using Preconfig.FullEdition.Status;
-using Preconfig.Daemon;
-using Preconfig.Daemon.Fleet;
-using Preconfig.Tests.Capture;
 
 namespace Preconfig.Tests.Fleet;
 

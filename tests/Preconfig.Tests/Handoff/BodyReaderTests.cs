@@ -1,6 +1,5 @@
 using System.Buffers;
 using MessagePack;
-using Preconfig.Handoff.Blob;
 
 namespace Preconfig.Tests.Handoff;
 

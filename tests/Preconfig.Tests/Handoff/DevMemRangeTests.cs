@@ -1,8 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.Capture.Sources;
-using Preconfig.Handoff.Stores;
-using Preconfig.Tests.Capture;
-
 namespace Preconfig.Tests.Handoff;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
 using MessagePack;
-using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Handoff;
 

@@ -1,7 +1,3 @@
-using Preconfig.ConfigSpace;
-using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.Model;
-
 namespace Preconfig.Tests.Handoff;
 
 public class HandoffBlobTests

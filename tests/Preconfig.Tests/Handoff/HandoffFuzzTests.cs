@@ -1,5 +1,3 @@
-using Preconfig.Handoff.Blob;
-
 namespace Preconfig.Tests.Handoff;
 
 /// <summary>

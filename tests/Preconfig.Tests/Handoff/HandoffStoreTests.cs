@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.IO.Abstractions;
 using System.IO.Abstractions.TestingHelpers;
-using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.Stores;
 
 namespace Preconfig.Tests.Handoff;
 

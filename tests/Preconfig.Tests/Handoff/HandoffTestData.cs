@@ -1,6 +1,3 @@
-using Preconfig.ConfigSpace;
-using Preconfig.Handoff.Model;
-
 namespace Preconfig.Tests.Handoff;
 
 /// <summary>Deterministic snapshots shaped like real ones: headers, capability chains, zero runs, 0xff tails.</summary>

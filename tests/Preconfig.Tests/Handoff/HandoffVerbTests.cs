@@ -1,16 +1,11 @@
 using System.CommandLine;
-using System.IO.Abstractions;
 using System.Text.Json;
 using Preconfig.Cli;
 using Preconfig.FullEdition;
 using Preconfig.Cli.Capture;
 using Preconfig.FullEdition.Export;
 using Preconfig.Cli.Verify;
-using Preconfig.Capture.Sources;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.Handoff;
-using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.Stores;
 
 namespace Preconfig.Tests.Handoff;
 

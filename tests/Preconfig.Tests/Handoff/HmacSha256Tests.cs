@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Preconfig.Handoff.Blob;
 
 namespace Preconfig.Tests.Handoff;
 

@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
 using MessagePack;
-using Preconfig.Handoff.Blob;
 
 namespace Preconfig.Tests.Handoff;
 
@@ -171,18 +170,7 @@ internal static class PeakMemory
 
     public static Result RunCli(params string[] args)
     {
-        var psi = new ProcessStartInfo(PythonMsgpack.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(Parent);
-        psi.ArgumentList.Add("dotnet");
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "preconfig.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), "the child did not finish within 2 minutes");
-        Assert.True(p.ExitCode == 0, $"the python parent failed: {stderr}");
-        string output = stdout.Result;
+        string output = PythonMsgpack.Run(Parent, TimeSpan.FromMinutes(2), ["dotnet", Path.Combine(AppContext.BaseDirectory, "preconfig.dll"), .. args]);
         var m = System.Text.RegularExpressions.Regex.Match(output, @"\nexit=(-?\d+) maxrss_kib=(\d+)\s*$");
         Assert.True(m.Success, $"no exit line in: {output}");
         return new Result(int.Parse(m.Groups[1].Value), output[..m.Index], long.Parse(m.Groups[2].Value) * 1024);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Preconfig.Handoff.Blob;
 using MessagePack;
 
 namespace Preconfig.Tests.Handoff;

@@ -1,8 +1,5 @@
 using System.Buffers;
-using Preconfig.Handoff.Blob;
 using MessagePack;
-using Preconfig.ConfigSpace;
-using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Handoff;
 

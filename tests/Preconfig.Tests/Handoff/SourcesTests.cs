@@ -1,11 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.Capture.Sources;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.Model;
-using Preconfig.Handoff.Stores;
-
 namespace Preconfig.Tests.Handoff;
 
 public class SourcesTests

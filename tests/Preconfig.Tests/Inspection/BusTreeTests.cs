@@ -1,7 +1,5 @@
 using Preconfig.Inspection;
-using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Inspection;
 

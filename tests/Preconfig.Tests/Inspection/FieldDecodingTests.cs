@@ -1,5 +1,4 @@
 using Preconfig.Inspection;
-using Preconfig.ConfigSpace;
 
 namespace Preconfig.Tests.Inspection;
 

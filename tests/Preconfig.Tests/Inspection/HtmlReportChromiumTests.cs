@@ -1,9 +1,6 @@
 using System.Text.RegularExpressions;
 using Preconfig.FullEdition.Report;
 using Preconfig.Inspection;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Tests.Lspci;
 
 namespace Preconfig.Tests.Inspection;

@@ -1,11 +1,5 @@
-using System.IO.Abstractions;
-using Preconfig.Capture.Sources;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Tests.Lspci;
-using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Inspection;
 

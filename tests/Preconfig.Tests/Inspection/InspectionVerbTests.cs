@@ -1,9 +1,5 @@
 using System.Text.Json;
 using Preconfig.Inspection;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Tests.Lspci;
 
 namespace Preconfig.Tests.Inspection;

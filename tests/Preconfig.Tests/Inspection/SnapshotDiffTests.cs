@@ -1,9 +1,5 @@
 using Preconfig.Inspection;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.Handoff.Model;
 
 namespace Preconfig.Tests.Inspection;
 

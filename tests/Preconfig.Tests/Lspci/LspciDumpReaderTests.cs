@@ -1,6 +1,4 @@
 using System.Text;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 
 namespace Preconfig.Tests.Lspci;
 

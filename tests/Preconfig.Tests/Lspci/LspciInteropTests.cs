@@ -1,8 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.ConfigSpace.Sysfs;
 
 namespace Preconfig.Tests.Lspci;
 

@@ -1,4 +1,3 @@
-using Preconfig.Tests.Capture;
 
 namespace Preconfig.Tests.Packaging;
 

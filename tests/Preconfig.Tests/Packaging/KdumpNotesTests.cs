@@ -1,5 +1,4 @@
 using Preconfig.FullEdition.Status;
-using Preconfig.Daemon.Fleet;
 
 namespace Preconfig.Tests.Packaging;
 

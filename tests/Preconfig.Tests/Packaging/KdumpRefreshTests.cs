@@ -1,6 +1,3 @@
-using Preconfig.ConfigSpace;
-using Preconfig.Tests.Capture;
-using Preconfig.Tests.Sysfs;
 
 namespace Preconfig.Tests.Packaging;
 

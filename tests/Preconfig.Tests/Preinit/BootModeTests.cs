@@ -1,7 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Preinit;
 using Preconfig.Preinit.Environment;
 using Preconfig.Preinit.Loading;

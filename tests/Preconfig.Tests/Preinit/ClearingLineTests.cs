@@ -1,4 +1,3 @@
-using Preconfig.ConfigSpace;
 using Preconfig.Preinit;
 using Preconfig.Preinit.Apply;
 

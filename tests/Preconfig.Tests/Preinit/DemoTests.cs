@@ -1,6 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.Handoff.Model;
 using Preconfig.Preinit.Demo;
 using Preconfig.Preinit.Loading;
 

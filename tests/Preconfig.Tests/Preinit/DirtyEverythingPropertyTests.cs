@@ -1,7 +1,5 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Preinit.Reporting;
 
 namespace Preconfig.Tests.Preinit;

@@ -1,4 +1,3 @@
-using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
 using Preconfig.Preinit.Apply;
 using Preconfig.Preinit.Planning;

@@ -1,8 +1,4 @@
-using System.IO.Abstractions;
 using System.Text.Json;
-using Preconfig.Capture.Sources;
-using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.Stores;
 
 namespace Preconfig.Tests.Preinit;
 

@@ -1,12 +1,6 @@
-using System.IO.Abstractions;
 using System.Text;
 using System.Text.Json;
-using Preconfig.Capture.Sources;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.Handoff.Model;
 using Preconfig.Preinit.Apply;
 using Preconfig.Preinit.Planning;
 using Preconfig.Preinit.Policy;

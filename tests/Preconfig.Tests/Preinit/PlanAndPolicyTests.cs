@@ -1,8 +1,5 @@
 using System.Buffers.Binary;
-using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.Handoff.Model;
 using Preconfig.Preinit.Apply;
 using Preconfig.Preinit.Matching;
 using Preconfig.Preinit.Planning;

@@ -1,6 +1,4 @@
-using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Specification;
 using Preconfig.Preinit.Planning;
 using Preconfig.Preinit.Policy;

@@ -1,4 +1,3 @@
-using Preconfig.ConfigSpace;
 using Preconfig.Preinit.Policy;
 
 namespace Preconfig.Tests.Preinit;

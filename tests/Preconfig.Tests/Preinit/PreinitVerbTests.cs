@@ -1,9 +1,6 @@
 using System.CommandLine;
 using Preconfig.Cli;
 using Preconfig.FullEdition;
-using Preconfig.Handoff.Blob;
-using Preconfig.Handoff.Stores;
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Preinit.Reporting;
 
 namespace Preconfig.Tests.Preinit;

@@ -1,12 +1,7 @@
-using System.IO.Abstractions;
-using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Preinit.Apply;
 using Preconfig.Preinit.Policy;
 using Preconfig.Preinit.Reporting;
-using Preconfig.Tests.Sysfs;
 
 namespace Preconfig.Tests.Preinit;
 

@@ -1,4 +1,3 @@
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.Preinit.Planning;
 using Preconfig.Tests.Lspci;
 

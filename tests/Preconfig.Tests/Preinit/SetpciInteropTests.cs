@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.IO.Abstractions;
 using Preconfig.Tests.Lspci;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Preinit.Apply;
 using Preconfig.Preinit.Loading;
 using Preconfig.Preinit.Matching;

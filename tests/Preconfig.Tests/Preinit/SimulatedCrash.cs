@@ -1,8 +1,4 @@
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.Handoff.Model;
 using Preconfig.Preinit.Apply;
 using Preconfig.Preinit.Loading;
 using Preconfig.Preinit.Matching;

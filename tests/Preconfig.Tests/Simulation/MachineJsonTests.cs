@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Simulation;
 
 namespace Preconfig.Tests.Simulation;
 

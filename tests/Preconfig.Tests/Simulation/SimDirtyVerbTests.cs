@@ -1,4 +1,3 @@
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Specification;
 using Preconfig.Tests.Lspci;
 

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Specification;
 using Preconfig.Tests.Lspci;
 

@@ -1,7 +1,4 @@
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
 
 namespace Preconfig.Tests.Simulation;
 

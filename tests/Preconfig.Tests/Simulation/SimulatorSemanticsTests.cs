@@ -1,8 +1,5 @@
 using System.Buffers.Binary;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
 
 namespace Preconfig.Tests.Simulation;
 

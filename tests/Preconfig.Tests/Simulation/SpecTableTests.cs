@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
-using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Specification;
 using Preconfig.Tests.Preinit;
 

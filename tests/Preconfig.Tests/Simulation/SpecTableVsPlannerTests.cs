@@ -1,8 +1,6 @@
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Simulation;
 using Preconfig.ConfigSpace.Specification;
 using Preconfig.Preinit.Loading;
 using Preconfig.Preinit.Matching;

@@ -1,8 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.Capture.Sysfs;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Lspci;
-using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Tests.Lspci;
 
 namespace Preconfig.Tests.Sysfs;

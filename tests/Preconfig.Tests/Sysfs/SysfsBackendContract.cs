@@ -1,7 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.Capture.Sysfs;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Sysfs;
 using static Preconfig.Tests.Capture.EarlydumpLogs;
 
 namespace Preconfig.Tests.Sysfs;
@@ -10,7 +6,8 @@ namespace Preconfig.Tests.Sysfs;
 /// What a sysfs backend must do, run against both over the same sysfs-shaped temp trees (regular directories under
 /// the temp directory, never the real /sys): <see cref="LibcBackendContractTests"/> (the real file system, read
 /// straight through libc: what production runs on /sys) and <see cref="FileSystemBackendContractTests"/>
-/// (System.IO.Abstractions, what any other IFileSystem gets). Each picks its backend the way production does, by the
+/// (System.IO.Abstractions, what any other IFileSystem gets), the capture's read (<see cref="SysfsFunctionReader"/>,
+/// what every sysfs capture runs) included. Each picks its backend the way production does, by the
 /// file system handed to <see cref="SysfsPciAccess"/>, <see cref="SysfsConfigSpace"/> and <see cref="SysfsSource"/>.
 /// The expected values are the tree's own bytes and the kernel's sysfs formats.
 /// </summary>
@@ -124,6 +121,55 @@ public abstract class SysfsBackendContract : IDisposable
         var warning = Assert.Single(capture.Warnings);
         Assert.StartsWith($"{other}: driver/resource unreadable (", warning);
         Assert.Contains("resource:1", warning);
+    }
+
+    [Fact]
+    public void A_capture_reads_every_function_in_order_on_several_threads_as_on_one()
+    {
+        var functions = RealDump("pciutils-tests/tree-asus-p6t6").Functions;
+        for (int domain = 0; domain < 3; domain++)
+            foreach (var f in functions) _tree.AddDevice(InDomain(f.Address, domain), f.Config);
+        int withBar = functions.ToList().FindIndex(f => SysfsResources.HasBarOrRom(f.Config));
+        _tree.WriteAttribute(InDomain(functions[withBar].Address, 2), "resource", "0x1000 0x1fff 0x100\n");
+        _tree.LinkDriver(InDomain(functions[withBar].Address, 1), "ahci");
+        // Not read: a capture keeps no reset methods (PciAccessSource.Kept).
+        _tree.WriteAttribute(InDomain(functions[5].Address, 2), "reset_method", "flr\n");
+        using var pci = new SysfsPciAccess(FileSystem, _tree.Root, writable: false);
+        var addresses = pci.EnumerateFunctions();
+        var one = SysfsFunctionReader.ReadAll(pci.Backend, _tree.Root, addresses, PciAccessSource.Kept, threads: 1);
+        foreach (int threads in new[] { 2, 3, 7 })
+        {
+            var many = SysfsFunctionReader.ReadAll(pci.Backend, _tree.Root, addresses, PciAccessSource.Kept, threads);
+            Assert.Equal(one.Length, many.Length);
+            for (int i = 0; i < one.Length; i++)
+            {
+                Assert.Equal(one[i].Config, many[i].Config);
+                Assert.Equal(one[i].Info.Resources, many[i].Info.Resources);
+                Assert.Equal((one[i].Truncated, one[i].Info.Driver, one[i].Failure, one[i].InfoWarning),
+                    (many[i].Truncated, many[i].Info.Driver, many[i].Failure, many[i].InfoWarning));
+            }
+        }
+        for (int i = 0; i < one.Length; i++) Assert.Equal(functions[i % functions.Count].Config, one[i].Config);
+        Assert.Equal([new BarResource(0, 0x1000, 0x1fff, 0x100)], one[2 * functions.Count + withBar].Info.Resources);
+        Assert.Equal("ahci", one[functions.Count + withBar].Info.Driver);
+        Assert.All(one, r => Assert.Empty(r.Info.ResetMethods));
+    }
+
+    private static PciAddress InDomain(PciAddress a, int domain) => new(domain, a.Bus, a.Device, a.Function);
+
+    [Fact]
+    public void A_capture_reports_a_function_gone_before_its_read_and_one_reading_all_ones_as_removed()
+    {
+        _tree.AddDevice(A, SysfsTree.Config(256));
+        _tree.AddDevice(B, Enumerable.Repeat((byte)0xff, 256).ToArray()); // what a removed function answers
+        Directory.CreateDirectory(_tree.DeviceDir(C)); // listed, its config gone by the read
+        using var pci = new SysfsPciAccess(FileSystem, _tree.Root, writable: false);
+        var reads = pci.ReadFunctions(pci.EnumerateFunctions(), PciAccessSource.Kept);
+        Assert.Equal(SysfsTree.Config(256), reads[0].Config);
+        Assert.Equal((null, null, false), (reads[0].Failure, reads[0].InfoWarning, reads[0].Removed));
+        string config(PciAddress a) => Path.Combine(_tree.DeviceDir(a), "config");
+        Assert.Equal((null, true, $"{config(B)} reads vendor 0xffff: the function was removed"), (reads[1].Config, reads[1].Removed, reads[1].Failure));
+        Assert.Equal((null, true, $"{config(C)} is gone: the function was removed"), (reads[2].Config, reads[2].Removed, reads[2].Failure));
     }
 
     [Fact]

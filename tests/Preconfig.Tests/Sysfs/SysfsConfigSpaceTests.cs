@@ -1,6 +1,4 @@
-using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Native;
-using Preconfig.ConfigSpace.Sysfs;
 
 namespace Preconfig.Tests.Sysfs;
 

@@ -1,10 +1,5 @@
 using System.Globalization;
-using System.IO.Abstractions;
 using System.Text;
-using Preconfig.Capture.Sources;
-using Preconfig.Capture.Sysfs;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Sysfs;
 using static Preconfig.Tests.Capture.EarlydumpLogs;
 
 namespace Preconfig.Tests.Sysfs;
@@ -116,7 +111,7 @@ public sealed class SysfsDirectPathTests : IDisposable
     }
 
     [Fact]
-    public void The_capture_fast_path_records_what_the_general_path_records()
+    public void A_capture_records_the_same_through_libc_as_through_System_IO_Abstractions()
     {
         foreach (var f in RealDump("pciutils-tests/tree-asus-p6t6").Functions) _tree.AddDevice(f.Address, f.Config);
         AddDescribedDevices();
@@ -130,39 +125,6 @@ public sealed class SysfsDirectPathTests : IDisposable
         Assert.Equal(general.Devices.Count, fast.Devices.Count);
         for (int i = 0; i < fast.Devices.Count; i++) Preconfig.Tests.Handoff.HandoffTestData.AssertSame(general.Devices[i], fast.Devices[i]);
     }
-
-    [Fact]
-    public void Reading_in_parts_on_several_threads_gives_every_function_in_order_as_one_thread_does()
-    {
-        var functions = RealDump("pciutils-tests/tree-asus-p6t6").Functions;
-        for (int domain = 0; domain < 3; domain++)
-            foreach (var f in functions) _tree.AddDevice(InDomain(f.Address, domain), f.Config);
-        int withBar = functions.ToList().FindIndex(f => SysfsResources.HasBarOrRom(f.Config));
-        _tree.WriteAttribute(InDomain(functions[withBar].Address, 2), "resource", "0x1000 0x1fff 0x100\n");
-        // Not read: a capture keeps no reset methods (PciAccessSource.Kept).
-        _tree.WriteAttribute(InDomain(functions[5].Address, 2), "reset_method", "flr\n");
-        using var access = new SysfsPciAccess(_tree.FileSystem, _tree.Root, writable: false);
-        var addresses = access.EnumerateFunctions();
-        var one = SysfsBulkReader.ReadAll(_tree.Root, addresses, parts: 1);
-        foreach (int parts in new[] { 2, 3, 7 })
-        {
-            var many = SysfsBulkReader.ReadAll(_tree.Root, addresses, parts);
-            Assert.Equal(one.Length, many.Length);
-            for (int i = 0; i < one.Length; i++)
-            {
-                Assert.Equal(one[i].Config, many[i].Config);
-                Assert.Equal(one[i].Info.ResetMethods, many[i].Info.ResetMethods);
-                Assert.Equal(one[i].Info.Resources, many[i].Info.Resources);
-                Assert.Equal((one[i].Truncated, one[i].Info.Driver, one[i].Failure, one[i].InfoWarning),
-                    (many[i].Truncated, many[i].Info.Driver, many[i].Failure, many[i].InfoWarning));
-            }
-        }
-        Assert.Equal(functions[0].Config, one[0].Config);
-        Assert.Equal([new BarResource(0, 0x1000, 0x1fff, 0x100)], one[2 * functions.Count + withBar].Info.Resources);
-        Assert.All(one, r => Assert.Empty(r.Info.ResetMethods));
-    }
-
-    private static PciAddress InDomain(PciAddress a, int domain) => new(domain, a.Bus, a.Device, a.Function);
 
     [Theory]
     [InlineData(0, 0, 0, 0)]

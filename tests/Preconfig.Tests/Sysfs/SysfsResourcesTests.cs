@@ -1,5 +1,4 @@
 using Preconfig.ConfigSpace.Registers;
-using Preconfig.ConfigSpace.Sysfs;
 
 namespace Preconfig.Tests.Sysfs;
 

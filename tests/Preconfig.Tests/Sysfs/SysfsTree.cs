@@ -1,5 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.ConfigSpace;
 
 namespace Preconfig.Tests.Sysfs;
 

@@ -1,7 +1,3 @@
-using System.IO.Abstractions;
-using Preconfig.ConfigSpace;
-using Preconfig.ConfigSpace.Simulation;
-using Preconfig.ConfigSpace.Sysfs;
 
 namespace Preconfig.Tests.Sysfs;
 
