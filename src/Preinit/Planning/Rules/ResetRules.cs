@@ -34,9 +34,23 @@ internal static class ResetRules
     }
 
     /// <summary>Why a bridge's Secondary Bus Reset may not be used whatever is below it, or null: a hot-plug capable
-    /// slot (pciehp would take the link going down for a removal).</summary>
-    public static string? WhyBridgeNeverResets(PciAddress bridge, byte[]? config) =>
-        config is not null && HotPlugSlot(config) ? $"{bridge} has a hot-plug slot" : null;
+    /// slot (pciehp would take the link going down for a removal), or a bridge the kernel marks
+    /// <c>PCI_DEV_FLAGS_NO_BUS_RESET</c> (pci_bus_resettable() refuses the bus below it).</summary>
+    public static string? WhyBridgeNeverResets(PciAddress bridge, byte[]? config)
+    {
+        if (config is null) return null;
+        if (HotPlugSlot(config)) return $"{bridge} has a hot-plug slot";
+        return KernelResetQuirks.WhyNot(config, "bus") is { } quirk ? $"{bridge}: {quirk}" : null;
+    }
+
+    /// <summary>Why a function below <paramref name="bridge"/> keeps the bridge's Secondary Bus Reset from being used,
+    /// or null: the capture kernel does not offer "bus" for it (its own verdict on a bus reset of that function), or
+    /// a no-bus-reset quirk lists it.</summary>
+    public static string? WhyNotBelowBridgeReset(PciAddress a, PciAddress bridge, IReadOnlyList<string> offered, byte[]? config)
+    {
+        if (config is not null && KernelResetQuirks.WhyNot(config, "bus") is { } quirk) return $"{a} below {bridge}: {quirk}";
+        return Contains(offered, "bus") ? null : $"{a} below {bridge} does not offer bus in reset_method (the kernel would not reset its bus)";
+    }
 
     /// <summary>Whether a function can use <paramref name="method"/>: "bridge" while its parent bridge's reset is
     /// allowed, any other method when the function offers it (sysfs <c>reset_method</c>).</summary>
