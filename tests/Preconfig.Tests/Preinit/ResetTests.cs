@@ -148,9 +148,10 @@ public class ResetTests
         Assert.Equal(0, crash.Machine[Audio].Space.ResetCount);
     }
 
-    // Policy for the NIC alone on bus 7 that prefers preinit's own Secondary Bus Reset through the parent bridge.
-    private const string NicBridgeFirst = """
-        {"resetMethods": ["bridge", "bus", "flr"], "reset": [{"match": {"class": "0x02"}, "reset": "if-supported"}]}
+    // Policy for the SAS controller alone on bus 4 (its parent 00:07.0 has no hot-plug slot; 07:00.0's parent 00:1c.2 has
+    // one, so the bridge method never applies there) that prefers preinit's own Secondary Bus Reset through the parent bridge.
+    private const string SasBridgeFirst = """
+        {"resetMethods": ["bridge", "bus", "flr"], "reset": [{"match": {"class": "0x01"}, "reset": "if-supported"}]}
         """;
 
     [Fact]
@@ -158,14 +159,14 @@ public class ResetTests
     {
         // The kernel offers "bus" (pci_parent_bus_reset()) only for a function alone on its bus and not marked
         // PCI_DEV_FLAGS_NO_BUS_RESET: exactly when a Secondary Bus Reset through the parent reaches nothing else.
-        var crash = Crash((Nic, ["bus"]));
-        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 7);
-        crash.Preinit(Policy(NicBridgeFirst), Options());
-        var step = crash.Plan!.StepsFor(Nic).Single(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset);
+        var crash = Crash((Sas, ["bus"]));
+        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 4);
+        crash.Preinit(Policy(SasBridgeFirst), Options());
+        var step = crash.Plan!.StepsFor(Sas).Single(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset);
         Assert.Equal(["bridge", "bus"], step.ResetMethods);
         Assert.Equal(parent.Address, step.ResetBridge);
-        Assert.NotNull(crash.Outcome(Nic).Reset);
-        Assert.Empty(crash.Differences(Nic));
+        Assert.NotNull(crash.Outcome(Sas).Reset);
+        Assert.Empty(crash.Differences(Sas));
         Assert.False(parent.Space.SecondaryBusResetAsserted);
     }
 
@@ -174,11 +175,11 @@ public class ResetTests
     {
         // Issue 20 item 1: the capture kernel left "bus" out of reset_method (a no-bus-reset quirk, or another
         // function on the bus): preinit's Secondary Bus Reset would do what the kernel refuses to.
-        var crash = Crash((Nic, ["flr"]));
-        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 7);
-        crash.Preinit(Policy(NicBridgeFirst), Options());
-        Assert.Equal("flr", crash.Outcome(Nic).Reset!.Method);
-        Assert.Equal(1, crash.Machine[Nic].Space.ResetCount);
+        var crash = Crash((Sas, ["flr"]));
+        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 4);
+        crash.Preinit(Policy(SasBridgeFirst), Options());
+        Assert.Equal("flr", crash.Outcome(Sas).Reset!.Method);
+        Assert.Equal(1, crash.Machine[Sas].Space.ResetCount);
         Assert.False(parent.Space.SecondaryBusResetAsserted);
 
         // A multi-function device: the kernel offers "bus" for neither function, so no bridge reset reaches them.
@@ -198,6 +199,24 @@ public class ResetTests
         Assert.Null(denied.Outcome(Audio).Reset);
         Assert.Contains("0000:06:00.0 below", denied.Outcome(Audio).Reason);
         Assert.Equal(0, denied.Machine[Audio].Space.ResetCount);
+    }
+
+    [Fact]
+    public void A_function_offering_device_specific_is_reset_by_the_kernel_with_its_own_reset_first()
+    {
+        // drivers/pci/pci.c pci_reset_fn_methods[]: device_specific ranks first; the SAS controller offers it with
+        // bus (a hand-made tree): the policy's "bridge" would bypass it, so the reset goes through sysfs, and what is
+        // written to reset_method keeps device_specific first (the dry-run shows the same line).
+        var crash = Crash((Sas, ["device_specific", "bus"]));
+        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 4);
+        crash.Preinit(Policy(SasBridgeFirst), Options());
+        var step = crash.Plan!.StepsFor(Sas).Single(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset);
+        Assert.Equal(["bus"], step.ResetMethods);
+        Assert.Null(step.ResetBridge);
+        Assert.False(parent.Space.SecondaryBusResetAsserted);
+        Assert.Contains("after the kernel's device_specific reset", step.Description);
+        string script = Preconfig.Preinit.Planning.SetpciScript.Render(crash.Plan!, "/sys/bus/pci");
+        Assert.Contains($"echo device_specific bus > /sys/bus/pci/devices/{Sas}/reset_method", script);
     }
 
     [Theory]
@@ -275,12 +294,12 @@ public class ResetTests
     [Fact]
     public void A_bridge_reset_waits_no_longer_than_the_deadline()
     {
-        var crash = Crash((Nic, ["bus"]));
+        var crash = Crash((Sas, ["bus"]));
         var clock = new ManualClock();
         var sleeps = new List<TimeSpan>();
         var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(50), clock)) with { Sleep = t => { sleeps.Add(t); clock.Advance(t); } };
-        crash.Preinit(Policy(NicBridgeFirst), options);
-        Assert.Equal("bridge", crash.Plan!.StepsFor(Nic).Single(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset).ResetMethods[0]);
+        crash.Preinit(Policy(SasBridgeFirst), options);
+        Assert.Equal("bridge", crash.Plan!.StepsFor(Sas).Single(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset).ResetMethods[0]);
         Assert.True(sleeps.Sum(s => s.TotalMilliseconds) <= 50, string.Join(", ", sleeps));
     }
 

@@ -214,6 +214,26 @@ public abstract class SysfsBackendContract : IDisposable
     }
 
     [Fact]
+    public void A_device_specific_reset_offered_stays_first_in_what_is_written()
+    {
+        // drivers/pci/pci.c: pci_reset_fn_methods[] ranks device_specific first, __pci_reset_function_locked() tries
+        // reset_method in order, and reset_method_store() warns "Device-specific reset disabled/de-prioritized by
+        // user" when a written list does not start with it. quirks.c's own resets (nvme_disable_and_flr() for Samsung
+        // a802/a804, delay_250ms_after_flr() for Intel 0953/0a54) must run: the list written keeps it first.
+        _tree.AddDevice(B, SysfsTree.Config(256));
+        _tree.WriteAttribute(B, "reset_method", "device_specific flr bus\n");
+        _tree.WriteAttribute(B, "reset", "");
+        using var pci = new SysfsPciAccess(FileSystem, _tree.Root);
+        var writes = new List<(string, string)>();
+        pci.AttributeWriteSeam = (path, text) => { writes.Add((Path.GetFileName(path), text)); return null; };
+        Assert.True(pci.RequestReset(B, "flr").Reported);
+        Assert.Equal([("reset_method", "device_specific flr"), ("reset", "1"), ("reset_method", "device_specific flr bus")], writes);
+        writes.Clear();
+        Assert.True(pci.RequestReset(B, "device_specific").Reported);
+        Assert.Equal(("reset_method", "device_specific"), writes[0]);
+    }
+
+    [Fact]
     public void A_failed_reset_write_is_reported_not_thrown_and_the_list_is_still_restored()
     {
         _tree.AddDevice(B, SysfsTree.Config(256));

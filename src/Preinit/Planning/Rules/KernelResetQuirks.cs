@@ -23,6 +23,8 @@ internal sealed record ResetQuirk(ushort Vendor, ushort Device, string Method, s
 /// leaves the method out of the device's <c>reset_method</c>, but preinit's own "bridge" method (a Secondary Bus
 /// Reset through the parent's Bridge Control) does not go through the kernel, and a hand-written or older sysfs tree
 /// may still list it. A listed device never gets that reset, nor a bridge reset above it (listed for "bus").
+/// Read from drivers/pci/quirks.c (v6.18, plus the ASM1164 and GB10 entries merged for v6.19); the NVIDIA T4
+/// (10de:1eb8) entry once proposed for quirk_nvidia_no_bus_reset was reverted before release and is not here.
 /// </summary>
 internal static class KernelResetQuirks
 {
@@ -37,7 +39,10 @@ internal static class KernelResetQuirks
         new(0x168c, 0x003c, "bus", "quirk_no_bus_reset", Atheros),
         new(0x168c, 0x003e, "bus", "quirk_no_bus_reset", Atheros),
         new(0x10de, 0x2340, "bus", "quirk_nvidia_no_bus_reset", "some NVIDIA GPUs ((device & 0xffc0) == 0x2340) do not work after a bus reset", DeviceMask: 0xffc0),
-        new(0x10de, 0x1eb8, "bus", "quirk_nvidia_no_bus_reset", "NVIDIA T4 does not work after a bus reset when attached to a Root Port"),
+        // GB10 Root Ports (2025, stable): after a Secondary Bus Reset through them the link may not retrain, or
+        // config accesses below fail. A bridge: the bus below it is never reset.
+        new(0x10de, 0x22ce, "bus", "quirk_no_bus_reset", "NVIDIA GB10 Root Port: after a Secondary Bus Reset the link may not retrain correctly"),
+        new(0x10de, 0x22d0, "bus", "quirk_no_bus_reset", "NVIDIA GB10 Root Port: after a Secondary Bus Reset the link may not retrain correctly"),
         new(0x177d, 0xa100, "bus", "quirk_no_bus_reset", "Cavium CN8xxx Root Port does not complete a bus reset"),
         new(0x104c, 0xb005, "bus", "quirk_no_bus_reset", "TI KeyStone C667X: Secondary Bus Reset disables its LTSSM and the device stops working"),
         new(0x1b21, 0x1164, "bus", "quirk_no_bus_reset", "ASMedia ASM1164 SATA controller fails to retrain after a bus reset"),

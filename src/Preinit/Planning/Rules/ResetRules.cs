@@ -1,5 +1,6 @@
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
+using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Preinit.Matching;
 using Preconfig.Preinit.Policy;
 
@@ -44,11 +45,15 @@ internal static class ResetRules
     }
 
     /// <summary>Why a function below <paramref name="bridge"/> keeps the bridge's Secondary Bus Reset from being used,
-    /// or null: the capture kernel does not offer "bus" for it (its own verdict on a bus reset of that function), or
-    /// a no-bus-reset quirk lists it.</summary>
+    /// or null: the capture kernel does not offer "bus" for it (its own verdict on a bus reset of that function), a
+    /// no-bus-reset quirk lists it, or it offers a device-specific reset (the kernel's reset must run).</summary>
     public static string? WhyNotBelowBridgeReset(PciAddress a, PciAddress bridge, IReadOnlyList<string> offered, byte[]? config)
     {
         if (config is not null && KernelResetQuirks.WhyNot(config, "bus") is { } quirk) return $"{a} below {bridge}: {quirk}";
+        // The kernel resets such a function by its own reset first (pci_reset_fn_methods[1]); our Secondary Bus
+        // Reset would bypass it (nvme_disable_and_flr(): the NVMe controller is disabled before the reset).
+        if (Contains(offered, SysfsPciAccess.DeviceSpecificReset))
+            return $"{a} below {bridge} offers device_specific: the kernel's own reset runs first (sysfs), never our bus reset";
         return Contains(offered, "bus") ? null : $"{a} below {bridge} does not offer bus in reset_method (the kernel would not reset its bus)";
     }
 
