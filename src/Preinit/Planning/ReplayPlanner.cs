@@ -27,6 +27,7 @@ public static class ReplayPlanner
         var context = new PlanContext(bus, planned, resets);
         var quiesceOnly = new List<FunctionPlan>();
         var notQuiesced = new Dictionary<PciAddress, string>();
+        var kernelOwned = new Dictionary<PciAddress, string>();
         var ordered = new List<DeviceMatch>(matches);
         ordered.Sort((a, b) => a.Address.CompareTo(b.Address));
         foreach (var m in ordered)
@@ -35,6 +36,9 @@ public static class ReplayPlanner
             {
                 case Treatment.Restore:
                     planned[m.Address] = PlanRestore(m, policy, context);
+                    break;
+                case Treatment.LeftToKernel:
+                    kernelOwned[m.Address] = QuiesceRules.KernelOwner(m, policy)!.Reason;
                     break;
                 case Treatment.QuiesceOnly:
                     var q = new FunctionPlan(m, policy);
@@ -77,6 +81,7 @@ public static class ReplayPlanner
             Notes = notes,
             QuiesceOnly = quiesceOnlyAddresses,
             NotQuiesced = notQuiesced,
+            KernelOwned = kernelOwned,
             LeftOut = leftOut,
         };
     }

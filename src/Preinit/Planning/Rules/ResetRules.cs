@@ -29,6 +29,12 @@ internal static class ResetRules
         preferred = [];
         if (m.Kind != MatchKind.Matched || m.Record is null || m.Present is null) return false;
         if (ConfigBytes.HeaderKind(m.Present) != HeaderType.Normal) return false;
+        // The boot VGA's part (its decode) is the VGA console rule's business: policy resetVgaConsole.
+        if (KernelOwnership.Of(m.Address, m.Present, m.Info?.BootVga, policy) is { Part: OwnedPart.Function } owner)
+        {
+            why = owner.Reason;
+            return false;
+        }
         if (policy.MayReset(DeviceIdentity.Of(m.Address, m.Present), m.Info?.BootVga, out string refused, out preferred)) return true;
         why = refused;
         return false;
