@@ -431,15 +431,22 @@ elif s == "corrupt":
         logs["HOOKLOG"] = said or logs["HOOKLOG"]
         # No snapshot, yet every unbound endpoint is quiesced (Bus Master off, INTx disabled, MSI/MSI-X off) and
         # nothing else is written; bridges and driver-bound functions are left alone.
+        # What the kernel owns without a driver is never touched (docs/preinit.md "Left to the kernel", from the kernel
+        # code each row cites): host and ISA/LPC bridges (class 0600, 0601), system peripherals (08xx but 0805 SD
+        # host); the boot VGA (QEMU's only VGA, class 0300) keeps its Bus Master and decode.
+        def kernel_owned(b):
+            return b[0x0B] == 0x06 and b[0x0A] in (0x00, 0x01) or b[0x0B] == 0x08 and b[0x0A] != 0x05
         bad, endpoints, was_on = [], [], 0
         for t, aft in sorted(cfg.get("after", {}).items()):
             bef = cfg.get("before", {}).get(t)
-            quiet_bits = {4: ~(CMD_BM | CMD_INTX_DISABLE) & 0xFF, 5: ~(CMD_INTX_DISABLE >> 8) & 0xFF}
+            boot_vga = aft[0x0B] == 0x03 and aft[0x0A] == 0x00
+            # Bus Master may change only on an ordinary endpoint: the boot VGA's is the kernel's, as found.
+            quiet_bits = {4: 0xFF if boot_vga else ~(CMD_BM | CMD_INTX_DISABLE) & 0xFF, 5: ~(CMD_INTX_DISABLE >> 8) & 0xFF}
             c = caps(aft)
             for cap, bit in ((CAP_ID_MSI, 0x01), (CAP_ID_MSIX, 0xC0)):
                 if cap in c:
                     quiet_bits[c[cap] + 2 + (bit > 1)] = ~bit & 0xFF
-            endpoint = aft[0x0E] & 0x7F == 0 and drv.get("after", {}).get(t, "-") == "-"
+            endpoint = aft[0x0E] & 0x7F == 0 and drv.get("after", {}).get(t, "-") == "-" and not kernel_owned(aft)
             changed = [o for o in range(256) if bef and (aft[o] ^ bef[o]) & (quiet_bits.get(o, 0xFF) if endpoint else 0xFF)]
             if changed:
                 bad.append(f"{t}: written at {', '.join(hex(o) for o in changed[:4])}")
@@ -447,7 +454,7 @@ elif s == "corrupt":
                 continue
             endpoints.append(t)
             was_on += bool(bef and w16(bef, 4) & CMD_BM)
-            if w16(aft, 4) & CMD_BM:
+            if w16(aft, 4) & CMD_BM and not boot_vga:
                 bad.append(f"{t}: Bus Master still on")
             if not w16(aft, 4) & CMD_INTX_DISABLE:
                 bad.append(f"{t}: INTx not disabled")

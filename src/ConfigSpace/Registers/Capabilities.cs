@@ -155,6 +155,9 @@ public static class PciExpress
     public const int DevSta = 0x0a;           // 16 bits, PCI_EXP_DEVSTA; bits 0..3 RW1C
     public const ushort DevStaErrorBits = 0x000f; // CED, NFED, FED, URD
     public const ushort DevStaTransactionsPending = 0x0020; // PCI_EXP_DEVSTA_TRPND
+    /// <summary>Emergency Power Reduction Detected (PCIe r5.0 7.5.3.5, bit 6): RW1C where DevCap2 bits 25:24 say the
+    /// function supports it, else RsvdZ; a power status, not an error. Not named in pciutils' header.h.</summary>
+    public const ushort DevStaEmergencyPowerReduction = 0x0040;
     public const int LnkCap = 0x0c;           // 32 bits, PCI_EXP_LNKCAP
     public const int LnkCtl = 0x10;           // 16 bits, PCI_EXP_LNKCTL
     public const ushort LnkCtlAspmMask = 0x0003;     // PCI_EXP_LNKCTL_ASPM

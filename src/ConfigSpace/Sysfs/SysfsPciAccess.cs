@@ -102,8 +102,29 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
         return [.. methods];
     }
 
+    /// <summary>The kernel's name for a device's own reset (pci_dev_specific_reset(), drivers/pci/quirks.c).</summary>
+    public const string DeviceSpecificReset = "device_specific";
+
     /// <summary>
-    /// Selects <paramref name="method"/> in <c>reset_method</c>, writes 1 to <c>reset</c>, then puts the previous
+    /// What is written to <c>reset_method</c> to reset by <paramref name="method"/>, given the methods the function
+    /// offers: the method alone, or "device_specific METHOD" when the function offers a device-specific reset. The
+    /// kernel ranks that one first (pci_reset_fn_methods[1], drivers/pci/pci.c) and reset_method_store() warns when a
+    /// user list drops it ("Device-specific reset disabled/de-prioritized by user"): it is the device's own reset,
+    /// e.g. nvme_disable_and_flr() for Samsung NVMe a802/a804 (the driver fails to bind after a plain FLR) and
+    /// delay_250ms_after_flr() for Intel 0953/0a54 (quirks.c pci_dev_reset_methods[]).
+    /// __pci_reset_function_locked() tries the list in order and goes on only when a method returns -ENOTTY.
+    /// </summary>
+    public static string ResetMethodSelection(string method, IReadOnlyList<string> offered)
+    {
+        if (method == DeviceSpecificReset) return method;
+        foreach (string m in offered)
+            if (m == DeviceSpecificReset) return $"{DeviceSpecificReset} {method}";
+        return method;
+    }
+
+    /// <summary>
+    /// Selects <paramref name="method"/> in <c>reset_method</c> (after the device-specific reset when the function
+    /// offers one: <see cref="ResetMethodSelection"/>), writes 1 to <c>reset</c>, then puts the previous
     /// <c>reset_method</c> list back (verbatim, so the same methods stay enabled in the same order; "default" when it
     /// could not be read). Never throws for a failed write: the status says what each write returned.
     /// </summary>
@@ -118,8 +139,9 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
 
         var status = new StringBuilder();
-        string? selectError = WriteAttribute(methodPath, method);
-        status.Append(CultureInfo.InvariantCulture, $"reset_method={method}: {selectError ?? "ok"}");
+        string selection = ResetMethodSelection(method, previous is null ? [] : ParseResetMethods(Encoding.UTF8.GetBytes(previous)));
+        string? selectError = WriteAttribute(methodPath, selection);
+        status.Append(CultureInfo.InvariantCulture, $"reset_method={selection}: {selectError ?? "ok"}");
         bool reported = false;
         if (selectError is null)
         {

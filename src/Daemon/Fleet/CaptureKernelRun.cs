@@ -137,7 +137,7 @@ public sealed record CaptureKernelRun
     }
 
     /// <summary>preinit's outcomes (PreinitReport.Restored ...), then what stands for a missing or foreign one.</summary>
-    public static readonly string[] KnownOutcomes = ["restored", "quiesced", "skipped", "failed", Unknown, Other];
+    public static readonly string[] KnownOutcomes = ["restored", "quiesced", "skipped", "failed", "left-to-kernel", Unknown, Other];
     public const string Unknown = "unknown", Other = "other";
 
     /// <summary>A report describes at most a few thousand functions; anything far larger is not one.</summary>

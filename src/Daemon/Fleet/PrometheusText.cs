@@ -12,7 +12,7 @@ public static class PrometheusText
 {
     public static readonly string[] StoreResults = ["pending", "written", "unchanged", "failed", "refused"];
     /// <summary>Outcomes always exported (others the report names are added).</summary>
-    public static readonly string[] Outcomes = ["restored", "quiesced", "skipped", "failed"];
+    public static readonly string[] Outcomes = ["restored", "quiesced", "skipped", "failed", "left-to-kernel"];
 
     public static string Format(FleetStatus f)
     {

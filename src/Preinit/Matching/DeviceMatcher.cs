@@ -94,11 +94,18 @@ public static class DeviceMatcher
 
     /// <summary>
     /// What the plan reads of sysfs beyond config space: the driver (a bound function is left alone), and, only when
-    /// the policy may reset, the reset methods offered and boot_vga (the console is not reset). Nothing else is read.
+    /// the policy may reset, the reset methods offered and boot_vga (the console is not reset). boot_vga is read for
+    /// every VGA-class function anyway (<see cref="WithBootVga"/>). Nothing else is read.
     /// </summary>
     private static FunctionInfoParts PartsFor(ReplayPolicy policy) => policy.ResetsAnything
         ? FunctionInfoParts.Driver | FunctionInfoParts.ResetMethods | FunctionInfoParts.BootVga
         : FunctionInfoParts.Driver;
+
+    /// <summary><paramref name="parts"/>, plus boot_vga for a VGA controller (class 0300): the kernel owns the boot
+    /// VGA's Bus Master and decode (Planning/KernelOwnership). Only such functions have the attribute
+    /// (pci_dev_attrs_are_visible(), drivers/pci/pci-sysfs.c), so no other function pays a look-up.</summary>
+    private static FunctionInfoParts WithBootVga(FunctionInfoParts parts, ReadOnlySpan<byte> now) =>
+        now.Length >= Header.Size && ConfigBytes.ClassCode(now) >> 8 == 0x0300 ? parts | FunctionInfoParts.BootVga : parts;
 
     /// <summary>A present function no record is replayed onto: its bytes and driver, for the quiesce (it is never reset).</summary>
     private static DeviceMatch Unrecorded(IPciAccess access, PciAddress address, MatchKind kind, string reason)
@@ -106,7 +113,7 @@ public static class DeviceMatcher
         try
         {
             byte[] now = access.ReadConfig(address);
-            return new DeviceMatch(address, kind, reason, null, now, access.Describe(address, FunctionInfoParts.Driver));
+            return new DeviceMatch(address, kind, reason, null, now, access.Describe(address, WithBootVga(FunctionInfoParts.Driver, now)));
         }
         catch (DeviceRemovedException e) { return new DeviceMatch(address, MatchKind.Missing, $"missing: {e.Message}"); }
         catch (IOException e) { return new DeviceMatch(address, MatchKind.Unreadable, $"{reason}; unreadable: {e.Message}"); }
@@ -120,7 +127,7 @@ public static class DeviceMatcher
         try
         {
             now = access.ReadConfig(address);
-            info = access.Describe(address, parts);
+            info = access.Describe(address, WithBootVga(parts, now));
         }
         catch (DeviceRemovedException e) { return new DeviceMatch(address, MatchKind.Missing, $"missing: {e.Message}", record); }
         catch (IOException e) { return new DeviceMatch(address, MatchKind.Unreadable, $"unreadable: {e.Message}", record); }

@@ -84,16 +84,30 @@ public static class LeftAlone
     public const string WhyDpcStatus = "DPC status, error source and RP PIO registers: the kernel saves only DPC Control too";
     public const string WhyAcs = "the kernel sets ACS by its IOMMU policy (pci_enable_acs())";
     public const string WhyAri = "the kernel's (pci_configure_ari())";
+    public const string WhyKernelDecode = "the boot VGA's: vgaarb and the console's framebuffer (an integrated GPU scans out by DMA)";
 
     /// <summary>Everything preinit leaves alone (or sets to another value than captured) in this function under this
     /// policy, from its config bytes (a capture or the present function: the layout is the same). Write-1-to-clear
     /// bits not named here are status preinit never writes as 1 either: they stay as found. The header's are listed
     /// here; a restored capability's by its entry in <see cref="RestoreOrder"/>; any other capability whole.</summary>
-    public static IReadOnlyList<LeftAloneBits> For(ReadOnlySpan<byte> cfg, ReplayPolicy policy)
+    public static IReadOnlyList<LeftAloneBits> For(ReadOnlySpan<byte> cfg, ReplayPolicy policy) => For(cfg, policy, 0);
+
+    /// <summary>As <see cref="For(ReadOnlySpan{byte}, ReplayPolicy)"/> for the function at <paramref name="address"/>,
+    /// with what the kernel owns of it (<see cref="KernelOwnership"/>): a function it owns whole is left as found
+    /// whole; the boot VGA keeps Bus Master and decode as found. <paramref name="bootVga"/> is sysfs <c>boot_vga</c>.</summary>
+    public static IReadOnlyList<LeftAloneBits> For(PciAddress address, ReadOnlySpan<byte> cfg, ReplayPolicy policy, bool? bootVga) =>
+        KernelOwnership.Of(address, cfg, bootVga, policy) switch
+        {
+            { Part: OwnedPart.Function } e => [new LeftAloneBits(0, cfg.Length, 0, "every register", After.AsFound, e.Reason)],
+            { Part: OwnedPart.Decode } => For(cfg, policy, KernelOwnership.DecodeBits),
+            _ => For(cfg, policy, 0),
+        };
+
+    private static IReadOnlyList<LeftAloneBits> For(ReadOnlySpan<byte> cfg, ReplayPolicy policy, uint kernelCommand)
     {
         var walk = CapabilityWalker.Walk(cfg);
         var list = new LeftAloneList(cfg.Length, policy, walk);
-        AddHeader(list, cfg, policy);
+        AddHeader(list, cfg, policy, kernelCommand);
         foreach (var cap in walk.Capabilities)
         {
             if (RestoreOrder.For(cap) is { } restore)
@@ -108,11 +122,13 @@ public static class LeftAlone
         return list.Items;
     }
 
-    private static void AddHeader(LeftAloneList list, ReadOnlySpan<byte> cfg, ReplayPolicy policy)
+    private static void AddHeader(LeftAloneList list, ReadOnlySpan<byte> cfg, ReplayPolicy policy, uint kernelCommand)
     {
         var kind = ConfigBytes.HeaderKind(cfg);
         bool endpoint = kind == HeaderType.Normal;
-        if (endpoint && policy.BusMaster == BusMasterPolicy.Off)
+        if (kernelCommand != 0)
+            list.Add(Header.Command, 2, kernelCommand, "COMMAND", After.AsFound, WhyKernelDecode, "notKernelOwned");
+        else if (endpoint && policy.BusMaster == BusMasterPolicy.Off)
             list.Add(Header.Command, 2, (uint)Command.BusMaster, "COMMAND", After.Off, WhyBusMaster, "busMaster: as-captured");
         if (endpoint && policy.Intx == IntxPolicy.Disabled)
             list.Add(Header.Command, 2, (uint)Command.IntxDisable, "COMMAND", After.On, WhyIntx, "intx: as-captured");
@@ -137,9 +153,10 @@ public static class LeftAlone
         }
         else
         {
-            // CardBus: Command, Cache Line Size, Latency Timer and Interrupt Line only (Secondary Status is not cleared).
+            // CardBus: Command, Cache Line Size, the two Latency Timers and Interrupt Line only (Secondary Status is not cleared).
             list.Add(Header.HeaderType, Type2.SecStatus - Header.HeaderType, 0, "CardBus header", After.AsFound, WhyCardBus);
-            list.Add(Type2.SecStatus + 2, Header.InterruptLine - Type2.SecStatus - 2, 0, "CardBus header", After.AsFound, WhyCardBus);
+            list.Add(Type2.SecStatus + 2, Type2.LatencyTimer - Type2.SecStatus - 2, 0, "CardBus header", After.AsFound, WhyCardBus);
+            list.Add(Type2.LatencyTimer + 1, Header.InterruptLine - Type2.LatencyTimer - 1, 0, "CardBus header", After.AsFound, WhyCardBus);
             list.Add(Header.InterruptLine + 1, Header.Size - Header.InterruptLine - 1, 0, "CardBus header", After.AsFound, WhyCardBus);
         }
     }

@@ -64,6 +64,9 @@ public sealed record PlanStep
     public string? ResetMethod => ResetMethods.Count > 0 ? ResetMethods[0] : null;
     /// <summary>A reset step's methods in the order they are tried until one is verified.</summary>
     public IReadOnlyList<string> ResetMethods { get; init; } = [];
+    /// <summary>The function's sysfs <c>reset_method</c> as the plan read it: what a sysfs request writes keeps the
+    /// kernel's device-specific reset first when offered (SysfsPciAccess.ResetMethodSelection).</summary>
+    public IReadOnlyList<string> ResetOffered { get; init; } = [];
     /// <summary>For the "bridge" method: the parent bridge whose Secondary Bus Reset is used, and every function below it.</summary>
     public PciAddress? ResetBridge { get; init; }
     public IReadOnlyList<PciAddress> ResetGroup { get; init; } = [];

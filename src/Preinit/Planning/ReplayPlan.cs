@@ -15,6 +15,8 @@ public sealed class ReplayPlan
     public IReadOnlySet<PciAddress> QuiesceOnly { get; init; } = new HashSet<PciAddress>();
     /// <summary>Unmatched functions that were not quiesced either, and why (driver bound, a bridge, denied, policy).</summary>
     public IReadOnlyDictionary<PciAddress, string> NotQuiesced { get; init; } = new Dictionary<PciAddress, string>();
+    /// <summary>Functions the kernel owns (<see cref="KernelOwnership"/>), not touched at all, and why.</summary>
+    public IReadOnlyDictionary<PciAddress, string> KernelOwned { get; init; } = new Dictionary<PciAddress, string>();
     /// <summary>Per restored device: registers not written because the capture does not hold all their bytes.</summary>
     public IReadOnlyDictionary<PciAddress, IReadOnlyList<string>> LeftOut { get; init; } = new Dictionary<PciAddress, IReadOnlyList<string>>();
 

@@ -27,6 +27,7 @@ public static class ReplayPlanner
         var context = new PlanContext(bus, planned, resets);
         var quiesceOnly = new List<FunctionPlan>();
         var notQuiesced = new Dictionary<PciAddress, string>();
+        var kernelOwned = new Dictionary<PciAddress, string>();
         var ordered = new List<DeviceMatch>(matches);
         ordered.Sort((a, b) => a.Address.CompareTo(b.Address));
         foreach (var m in ordered)
@@ -35,6 +36,9 @@ public static class ReplayPlanner
             {
                 case Treatment.Restore:
                     planned[m.Address] = PlanRestore(m, policy, context);
+                    break;
+                case Treatment.LeftToKernel:
+                    kernelOwned[m.Address] = QuiesceRules.KernelOwner(m, policy)!.Reason;
                     break;
                 case Treatment.QuiesceOnly:
                     var q = new FunctionPlan(m, policy);
@@ -77,6 +81,7 @@ public static class ReplayPlanner
             Notes = notes,
             QuiesceOnly = quiesceOnlyAddresses,
             NotQuiesced = notQuiesced,
+            KernelOwned = kernelOwned,
             LeftOut = leftOut,
         };
     }
@@ -86,14 +91,14 @@ public static class ReplayPlanner
     {
         var f = new FunctionPlan(m, policy);
         if (!f.IsBridge) Quiesce.Plan(f, decodeOff: true);
-        PlanReset(f, context.Resets);
+        PlanReset(f, context.Resets, m.Info?.ResetMethods ?? []);
         if (m.Record!.Truncated)
             f.Notes.Add($"capture truncated to {f.CapturedLength} bytes (read without CAP_SYS_ADMIN?): registers above 0x{f.CapturedLength - 1:x} left as found");
         foreach (var entry in RestoreOrder.Sequence) entry.Plan(f, context);
         return f;
     }
 
-    private static void PlanReset(FunctionPlan f, ResetTopology topology)
+    private static void PlanReset(FunctionPlan f, ResetTopology topology, IReadOnlyList<string> offered)
     {
         if (topology.Methods(f.Address) is not { } plan)
         {
@@ -103,8 +108,8 @@ public static class ReplayPlanner
         f.Add(new PlanStep
         {
             Address = f.Address, Phase = StepPhase.Reset, Kind = StepKind.Reset, ResetMethods = plan.Methods,
-            ResetBridge = plan.Bridge, ResetGroup = plan.Below,
-            Description = $"reset by {string.Join(", else ", plan.Methods)} (policy), verified from config space",
+            ResetBridge = plan.Bridge, ResetGroup = plan.Below, ResetOffered = offered,
+            Description = $"reset by {string.Join(", else ", plan.Methods)} (policy){(ResetRules.Contains(offered, ConfigSpace.Sysfs.SysfsPciAccess.DeviceSpecificReset) ? ", each after the kernel's device_specific reset" : "")}, verified from config space",
         });
         f.AfterReset = true; // what the registers hold after it is unknown here: plan every restore write
     }

@@ -21,6 +21,8 @@ internal sealed class PolicyFile
     public List<string>? Deny { get; set; }
     public List<string>? ResetOnly { get; set; }
     public List<string>? ResetDeny { get; set; }
+    public List<string>? KernelOwned { get; set; }
+    public List<string>? NotKernelOwned { get; set; }
     public bool? ResetVgaConsole { get; set; }
     public bool? MoveResources { get; set; }
     public bool? ClearErrorStatus { get; set; }
@@ -31,7 +33,8 @@ internal sealed class PolicyFile
     public int? Retries { get; set; }
 
     private const string Names = "reset, resetMethods, busMaster, intx, allow, deny, resetOnly, resetDeny, resetVgaConsole, "
-        + "moveResources, clearErrorStatus, quiesceUnmatched, restorePowerState, restoreAcs, restoreAri, retries";
+        + "moveResources, clearErrorStatus, quiesceUnmatched, restorePowerState, restoreAcs, restoreAri, retries, "
+        + "kernelOwned, notKernelOwned";
 
     /// <summary>Reads the file's bytes. Throws <see cref="InvalidDataException"/> naming <paramref name="name"/> and the line.</summary>
     public static PolicyFile Read(ReadOnlySpan<byte> json, string name)
@@ -58,6 +61,8 @@ internal sealed class PolicyFile
                     case "deny": file.Deny = StringList(json, ref reader, name, field); break;
                     case "resetOnly": file.ResetOnly = StringList(json, ref reader, name, field); break;
                     case "resetDeny": file.ResetDeny = StringList(json, ref reader, name, field); break;
+                    case "kernelOwned": file.KernelOwned = StringList(json, ref reader, name, field); break;
+                    case "notKernelOwned": file.NotKernelOwned = StringList(json, ref reader, name, field); break;
                     case "resetVgaConsole": file.ResetVgaConsole = Bool(json, ref reader, name, field); break;
                     case "moveResources": file.MoveResources = Bool(json, ref reader, name, field); break;
                     case "clearErrorStatus": file.ClearErrorStatus = Bool(json, ref reader, name, field); break;
@@ -152,6 +157,8 @@ internal sealed class PolicyFile
             Deny = Selectors(path, "deny", Deny),
             ResetOnly = Selectors(path, "resetOnly", ResetOnly),
             ResetDeny = Selectors(path, "resetDeny", ResetDeny),
+            KernelOwned = Selectors(path, "kernelOwned", KernelOwned),
+            NotKernelOwned = Selectors(path, "notKernelOwned", NotKernelOwned),
             ResetVgaConsole = ResetVgaConsole ?? d.ResetVgaConsole,
             MoveResources = MoveResources ?? d.MoveResources,
             ClearErrorStatus = ClearErrorStatus ?? d.ClearErrorStatus,

@@ -66,6 +66,11 @@ public sealed record ReplayPolicy
     public IReadOnlyList<DeviceSelector> ResetOnly { get; init; } = [];
     /// <summary>Never reset these (controllers that cannot be reset, or that hold a firmware dump).</summary>
     public IReadOnlyList<DeviceSelector> ResetDeny { get; init; } = [];
+    /// <summary>Functions left to the kernel whole, besides its own table (Planning/Rules/KernelOwnership): never
+    /// quiesced, restored or reset.</summary>
+    public IReadOnlyList<DeviceSelector> KernelOwned { get; init; } = [];
+    /// <summary>Functions taken out of the kernel's table (Planning/Rules/KernelOwnership): handled as any other.</summary>
+    public IReadOnlyList<DeviceSelector> NotKernelOwned { get; init; } = [];
     /// <summary>A VGA console is excluded from resets unless this is true: a reset blanks the operator's screen.</summary>
     public bool ResetVgaConsole { get; init; }
     /// <summary>Write BARs, bridge windows and bus numbers that differ from the present assignment (default: report only).</summary>

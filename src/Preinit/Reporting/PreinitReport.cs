@@ -55,6 +55,9 @@ public sealed record PreinitReport
     /// <summary><see cref="Quiesced"/>: not restored (new, mismatched, no valid snapshot), but its DMA and interrupts
     /// were stopped: Bus Master off, INTx disabled, MSI and MSI-X off.</summary>
     public const string Restored = "restored", Quiesced = "quiesced", Skipped = "skipped", Failed = "failed";
+    /// <summary>A function the kernel owns (Planning/KernelOwnership: host and ISA bridges, IOMMUs, system
+    /// peripherals, policy kernelOwned): not quiesced, reset or restored; the reason names the kernel code.</summary>
+    public const string LeftToKernel = "left-to-kernel";
 
     public required IReadOnlyList<DeviceOutcome> Devices { get; init; }
     public double ElapsedMs { get; init; }
@@ -85,8 +88,10 @@ public sealed record PreinitReport
                 resetMs += r.Ms;
             }
             string resetPart = resets == 0 ? "" : $", {verifiedResets} of {resets} reset(s) verified ({resetMs:0.0} ms)";
+            int owned = Count(LeftToKernel);
+            string ownedPart = owned == 0 ? "" : $"{owned} left to the kernel, ";
             return $"preinit: {Count(Restored)} restored, {Count(Quiesced)} quiesced, {Count(Skipped)} skipped, {Count(Failed)} failed ({missing} missing, {added} new), "
-                + $"{writes} writes{resetPart}, in {ElapsedMs:0.0} ms";
+                + $"{ownedPart}{writes} writes{resetPart}, in {ElapsedMs:0.0} ms";
         }
     }
 
@@ -134,6 +139,12 @@ public sealed record PreinitReport
             var problems = new List<string>();
             if (failed > 0) problems.Add($"{failed} step(s) failed: " + string.Join("; ", failedErrors));
             if (notDone > 0) problems.Add($"{notDone} step(s) not done ({firstNotDone!.Error}): " + string.Join(", ", notDoneRegisters));
+            if (plan.KernelOwned.TryGetValue(m.Address, out string? owner))
+            {
+                string why = m.Kind == MatchKind.Matched ? owner : $"{m.Reason}; {owner}";
+                devices.Add(new DeviceOutcome { Address = address, Outcome = LeftToKernel, Reason = why });
+                continue;
+            }
             if (plan.QuiesceOnly.Contains(m.Address))
             {
                 bool ok = problems.Count == 0;

@@ -123,7 +123,7 @@ public sealed class HostileDirectoryTests : IDisposable
         var run = CaptureKernelRun.Read(new FileSystem(), path);
         var m = PromParser.Parse(PrometheusText.Format(FleetStatus.From("/run/preconfig/status.json", null, false, run, DateTimeOffset.UtcNow)));
         var series = m.Where(s => s.Name == "preconfig_capture_kernel_run_functions").ToList();
-        Assert.Equal(["failed", "other", "quiesced", "restored", "skipped", "unknown"], series.Select(s => s.Labels["outcome"]).Order());
+        Assert.Equal(["failed", "left-to-kernel", "other", "quiesced", "restored", "skipped", "unknown"], series.Select(s => s.Labels["outcome"]).Order());
         Assert.Equal(500, series.Single(s => s.Labels["outcome"] == "other").Value);
     }
 

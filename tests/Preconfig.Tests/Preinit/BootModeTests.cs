@@ -94,9 +94,9 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
         string report = Path.Combine(Dir, "report.json");
         var result = Run(paths, machine, (_, _) => snap, report: report);
         Assert.Equal(0, result.ExitCode);
-        Assert.All(machine.Functions, f => Assert.False(f.Space.DmaAllowed && f.Space.Snapshot()[0x0e] == 0));
+        Assert.All(machine.Functions.Where(f => Owned.None(machine, f.Address)), f => Assert.False(f.Space.DmaAllowed && f.Space.Snapshot()[0x0e] == 0));
         var written = ReportReader.Read(File.ReadAllText(report));
-        Assert.All(written.Devices, d => Assert.Equal("restored", d.Outcome));
+        Assert.All(written.Devices, d => Assert.Equal(Owned.Outcome(machine, d.Address), d.Outcome));
         var kmsg = File.ReadAllLines(paths.Kmsg);
         Assert.All(kmsg, l => Assert.Matches(@"^<[3-7]>preconfig: ", l));
         Assert.Contains(kmsg, l => l.StartsWith("<5>preconfig: preinit: ", StringComparison.Ordinal) && l.Contains("restored"));
@@ -107,10 +107,10 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
     {
         var (machine, snap) = Dirtied();
         var paths = Paths("reset_devices");
-        machine.Functions.First(f => f.Space.Snapshot()[0x0e] == 0).Space.Faults.StuckDwords.Add(0x04);
+        machine.Functions.First(f => f.Space.Snapshot()[0x0e] == 0 && Owned.None(machine, f.Address)).Space.Faults.StuckDwords.Add(0x04);
         Assert.Equal(0, Run(paths, machine, (_, _) => snap).ExitCode);
         var (machine2, snap2) = Dirtied();
-        machine2.Functions.First(f => f.Space.Snapshot()[0x0e] == 0).Space.Faults.StuckDwords.Add(0x04);
+        machine2.Functions.First(f => f.Space.Snapshot()[0x0e] == 0 && Owned.None(machine2, f.Address)).Space.Faults.StuckDwords.Add(0x04);
         Assert.Equal(1, Run(paths, machine2, (_, _) => snap2, strict: true).ExitCode);
         // A target that throws, or no valid store: still 0 in boot mode.
         Assert.Equal(0, new PreinitRunner(_fs, PreinitLog.Null, (_, _) => snap).Run(new PreinitOptions
@@ -134,7 +134,7 @@ public sealed class BootModeTests() : TempDirectoryTest("preinit-boot-")
             _ => snap,
         }, from: ["corrupt", "older"]);
         Assert.Equal(0, result.ExitCode);
-        Assert.All(result.Report.Devices, d => Assert.Equal("restored", d.Outcome));
+        Assert.All(result.Report.Devices, d => Assert.Equal(Owned.Outcome(machine, d.Address), d.Outcome));
         Assert.Contains("<4>preconfig: store corrupt: corrupt: CRC32C mismatch (offset 40)", File.ReadAllText(paths.Kmsg));
         // With both valid, the newest capture wins.
         var (newest, problems) = SnapshotLoader.LoadNewest(["older", "newer"], (spec, _) => spec == "older" ? older : snap);

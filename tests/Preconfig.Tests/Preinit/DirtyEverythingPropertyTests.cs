@@ -49,7 +49,7 @@ public class DirtyEverythingPropertyTests
     {
         var crash = new SimulatedCrash(SimulatedMachine.FromDump(Dump(dump))).Dirty(dirt);
         var report = crash.Preinit();
-        var problems = report.Devices.Where(d => d.Outcome != PreinitReport.Restored).Select(d => $"{d.Address} {d.Outcome}: {d.Reason}").ToList();
+        var problems = report.Devices.Where(d => d.Outcome != Owned.Outcome(crash.Machine, d.Address)).Select(d => $"{d.Address} {d.Outcome}: {d.Reason}").ToList();
         foreach (var f in crash.Machine.Functions) problems.AddRange(crash.Differences(f.Address));
         return problems;
     }

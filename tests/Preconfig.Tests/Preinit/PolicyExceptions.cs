@@ -65,8 +65,8 @@ internal static class PolicyExceptions
     /// that may instead hold the crashed value (<see cref="Expect.FirmwareOrCrashed"/>). Every bit of every byte is
     /// checked against firmware's value except where <see cref="LeftAlone"/> (or <see cref="OtherStatus"/>) says otherwise.
     /// </summary>
-    public static (byte[] Expected, byte[] Checked, string?[] Why, byte[] OrCrashed) Expectation(FunctionAttributes attributes, byte[] firmware,
-        byte[] crashed, ReplayPolicy policy, bool wasReset)
+    public static (byte[] Expected, byte[] Checked, string?[] Why, byte[] OrCrashed) Expectation(PciAddress address, bool? bootVga,
+        FunctionAttributes attributes, byte[] firmware, byte[] crashed, ReplayPolicy policy, bool wasReset)
     {
         var expected = (byte[])firmware.Clone();
         var check = new byte[firmware.Length];
@@ -89,7 +89,7 @@ internal static class PolicyExceptions
                 case Expect.Unchecked: check[at] &= (byte)~b; break;
             }
         }
-        foreach (var e in LeftAlone.For(firmware, policy))
+        foreach (var e in LeftAlone.For(address, firmware, policy, bootVga))
             for (int i = 0; i < e.Length; i++)
                 Apply(e.Offset + i, e.BitsOf(i), ExpectOf(e.After), $"{e.Register}: {e.Why}");
         foreach (var r in attributes.Registers)

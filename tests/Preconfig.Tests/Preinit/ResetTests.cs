@@ -143,37 +143,95 @@ public class ResetTests
         Assert.Equal(0, crash.Machine[Audio].Space.ResetCount);
     }
 
-    [Fact]
-    public void Without_flr_or_bus_the_parent_bridge_resets_the_secondary_bus_when_all_below_are_reset()
-    {
-        var crash = Crash((Vga, []), (Audio, []));
-        crash.Machine[Vga].BootVga = false;
-        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 6);
-        var sleeps = new List<TimeSpan>();
-        const string displayAndAudio = """{"reset": [{"match": "class:03", "reset": "if-supported"}, {"match": "class:0403", "reset": "if-supported"}]}""";
-        crash.Preinit(Policy(displayAndAudio), Options(sleeps));
-        foreach (var a in new[] { Vga, Audio })
-        {
-            var r = crash.Outcome(a).Reset!;
-            Assert.Equal(("bridge", true), (r.Method, r.Verified));
-            Assert.Contains("BAR0", r.Attempts[^1].Evidence);
-            Assert.Contains("Command", r.Attempts[^1].Evidence);
-            Assert.Empty(crash.Differences(a));
-        }
-        Assert.Contains("already done", crash.Outcome(Audio).Reset!.Status);
-        Assert.Equal(1, crash.Machine[Vga].Space.ResetCount); // one bus reset for both functions
-        Assert.Equal(1, crash.Machine[Audio].Space.ResetCount);
-        Assert.Equal(0, parent.Space.ResetCount);
-        Assert.False(parent.Space.SecondaryBusResetAsserted);
-        Assert.Equal([TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(100)], sleeps);
+    // Policy for the SAS controller alone on bus 4 (its parent 00:07.0 has no hot-plug slot; 07:00.0's parent 00:1c.2 has
+    // one, so the bridge method never applies there) that prefers preinit's own Secondary Bus Reset through the parent bridge.
+    private const string SasBridgeFirst = """
+        {"resetMethods": ["bridge", "bus", "flr"], "reset": [{"match": {"class": "0x01"}, "reset": "if-supported"}]}
+        """;
 
-        // One function below the bridge may not be reset: the bus reset would hit it, so it is not used.
-        var denied = Crash((Vga, []), (Audio, []));
+    [Fact]
+    public void The_parent_bridge_reset_is_planned_for_a_function_alone_on_its_bus_that_offers_bus()
+    {
+        // The kernel offers "bus" (pci_parent_bus_reset()) only for a function alone on its bus and not marked
+        // PCI_DEV_FLAGS_NO_BUS_RESET: exactly when a Secondary Bus Reset through the parent reaches nothing else.
+        var crash = Crash((Sas, ["bus"]));
+        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 4);
+        crash.Preinit(Policy(SasBridgeFirst), Options());
+        var step = crash.Plan!.StepsFor(Sas).Single(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset);
+        Assert.Equal(["bridge", "bus"], step.ResetMethods);
+        Assert.Equal(parent.Address, step.ResetBridge);
+        Assert.NotNull(crash.Outcome(Sas).Reset);
+        Assert.Empty(crash.Differences(Sas));
+        Assert.False(parent.Space.SecondaryBusResetAsserted);
+    }
+
+    [Fact]
+    public void A_function_that_offers_flr_alone_never_gets_its_parent_bridge_reset()
+    {
+        // Issue 20 item 1: the capture kernel left "bus" out of reset_method (a no-bus-reset quirk, or another
+        // function on the bus): preinit's Secondary Bus Reset would do what the kernel refuses to.
+        var crash = Crash((Sas, ["flr"]));
+        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 4);
+        crash.Preinit(Policy(SasBridgeFirst), Options());
+        Assert.Equal("flr", crash.Outcome(Sas).Reset!.Method);
+        Assert.Equal(1, crash.Machine[Sas].Space.ResetCount);
+        Assert.False(parent.Space.SecondaryBusResetAsserted);
+
+        // A multi-function device: the kernel offers "bus" for neither function, so no bridge reset reaches them.
+        var shared = Crash((Vga, []), (Audio, []));
+        shared.Machine[Vga].BootVga = false;
+        shared.Preinit(Policy("""{"resetMethods": ["bridge"], "reset": [{"match": "class:03", "reset": "if-supported"}, {"match": "class:0403", "reset": "if-supported"}]}"""), Options());
+        Assert.Null(shared.Outcome(Audio).Reset);
+        Assert.Contains("0000:06:00.0 below", shared.Outcome(Audio).Reason);
+        Assert.Contains("does not offer bus", shared.Outcome(Audio).Reason);
+        Assert.Equal(0, shared.Machine[Vga].Space.ResetCount);
+        Assert.Equal(0, shared.Machine[Audio].Space.ResetCount);
+
+        // Every function below offers "bus" (a hand-written tree), but one may not be reset: the bus reset would hit it.
+        var denied = Crash((Vga, ["bus"]), (Audio, ["bus"]));
         denied.Machine[Vga].BootVga = false;
-        denied.Preinit(Policy(displayAndAudio.Replace("\"reset\": [", "\"resetDeny\": [\"0000:06:00.0\"], \"reset\": [")), Options());
+        denied.Preinit(Policy("""{"resetMethods": ["bridge"], "resetDeny": ["0000:06:00.0"], "reset": [{"match": "class:03", "reset": "if-supported"}, {"match": "class:0403", "reset": "if-supported"}]}"""), Options());
         Assert.Null(denied.Outcome(Audio).Reset);
         Assert.Contains("0000:06:00.0 below", denied.Outcome(Audio).Reason);
         Assert.Equal(0, denied.Machine[Audio].Space.ResetCount);
+    }
+
+    [Fact]
+    public void A_function_offering_device_specific_is_reset_by_the_kernel_with_its_own_reset_first()
+    {
+        // drivers/pci/pci.c pci_reset_fn_methods[]: device_specific ranks first; the SAS controller offers it with
+        // bus (a hand-made tree): the policy's "bridge" would bypass it, so the reset goes through sysfs, and what is
+        // written to reset_method keeps device_specific first (the dry-run shows the same line).
+        var crash = Crash((Sas, ["device_specific", "bus"]));
+        var parent = crash.Machine.Functions.Single(f => ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 4);
+        crash.Preinit(Policy(SasBridgeFirst), Options());
+        var step = crash.Plan!.StepsFor(Sas).Single(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset);
+        Assert.Equal(["bus"], step.ResetMethods);
+        Assert.Null(step.ResetBridge);
+        Assert.False(parent.Space.SecondaryBusResetAsserted);
+        Assert.Contains("after the kernel's device_specific reset", step.Description);
+        string script = Preconfig.Preinit.Planning.SetpciScript.Render(crash.Plan!, "/sys/bus/pci");
+        Assert.Contains($"echo device_specific bus > /sys/bus/pci/devices/{Sas}/reset_method", script);
+    }
+
+    [Theory]
+    [InlineData("bus", "0000:05:00.0")]     // Qualcomm Atheros QCA988x [168c:003c] below the Freescale P2020E bridge
+    [InlineData("bridge", "0000:05:00.0")]
+    public void A_quirks_c_no_bus_reset_device_is_never_bus_reset_even_when_a_tree_offers_it(string method, string address)
+    {
+        // drivers/pci/quirks.c quirk_no_bus_reset lists 168c:003c: after a bus reset its config space is never
+        // accessible again. A sysfs tree that still offers "bus" for it (hand-written, or an older kernel) does not
+        // get it reset that way, nor through its parent bridge.
+        var atheros = PciAddress.Parse(address);
+        var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.RealDumps, "pciutils-tests/tree-fsl-p2020")).Dirty(seed: 5);
+        foreach (var f in crash.Machine.Functions) f.ResetMethods.Clear();
+        crash.Machine[atheros].ResetMethods.AddRange(["bus"]);
+        var parent = crash.Machine.Functions.Single(f => f.Address.Domain == 0 && ConfigBytes.HeaderKind(f.Space.Snapshot()) == HeaderType.Bridge && f.Space.Snapshot()[Type1.SecondaryBus] == 5);
+        crash.Preinit(Policy($$"""{"resetMethods": ["{{method}}"], "reset": [{"match": "class:0280", "reset": "if-supported"}]}"""), Options());
+        Assert.Equal(0, crash.Machine[atheros].Space.ResetCount);
+        Assert.False(parent.Space.SecondaryBusResetAsserted);
+        Assert.Null(crash.Outcome(atheros).Reset);
+        Assert.Contains("quirk_no_bus_reset", crash.Outcome(atheros).Reason);
     }
 
     private sealed class ManualClock : TimeProvider
@@ -231,12 +289,12 @@ public class ResetTests
     [Fact]
     public void A_bridge_reset_waits_no_longer_than_the_deadline()
     {
-        var crash = Crash((Vga, []), (Audio, []));
-        crash.Machine[Vga].BootVga = false;
+        var crash = Crash((Sas, ["bus"]));
         var clock = new ManualClock();
         var sleeps = new List<TimeSpan>();
         var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(50), clock)) with { Sleep = t => { sleeps.Add(t); clock.Advance(t); } };
-        crash.Preinit(Policy("""{"reset": "if-supported"}"""), options);
+        crash.Preinit(Policy(SasBridgeFirst), options);
+        Assert.Equal("bridge", crash.Plan!.StepsFor(Sas).Single(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset).ResetMethods[0]);
         Assert.True(sleeps.Sum(s => s.TotalMilliseconds) <= 50, string.Join(", ", sleeps));
     }
 
@@ -248,11 +306,11 @@ public class ResetTests
     {
         var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.Root, dump)).Dirty(seed: 9);
         var report = crash.Preinit(Policy("""{"reset": "if-supported"}"""), Options());
-        Assert.All(report.Devices, d => Assert.Equal(PreinitReport.Restored, d.Outcome));
+        Assert.All(report.Devices, d => Assert.Equal(Owned.Outcome(crash.Machine, d.Address), d.Outcome));
         var problems = crash.Machine.Functions.SelectMany(f => crash.Differences(f.Address)).ToList();
         Assert.True(problems.Count == 0, string.Join("\n", problems.Take(20)));
         Assert.All(report.Devices.Where(d => d.Reset is { Verified: false }), d => Assert.Contains("not verifiable", d.Reason));
-        Assert.All(crash.Machine.Functions.Where(f => ConfigBytes.HeaderKind(crash.Firmware[f.Address]) == HeaderType.Normal),
+        Assert.All(crash.Machine.Functions.Where(f => ConfigBytes.HeaderKind(crash.Firmware[f.Address]) == HeaderType.Normal && Owned.None(crash.Machine, f.Address)),
             f => Assert.False(f.Space.DmaAllowed));
     }
 

@@ -12,10 +12,7 @@ public sealed class RestoreOrderTests
     {
         const string Begin = "<!-- restore-order: generated from src/Preinit/Planning/RestoreOrder.cs (RestoreOrder.Markdown()); tests/Preconfig.Tests/Preinit/RestoreOrderTests.cs checks it -->";
         const string End = "<!-- end restore-order -->";
-        string doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "preinit.md"));
-        int begin = doc.IndexOf(Begin, StringComparison.Ordinal), end = doc.IndexOf(End, StringComparison.Ordinal);
-        Assert.True(begin >= 0 && end > begin, $"docs/preinit.md has no section between\n{Begin}\nand\n{End}");
-        string section = doc[(begin + Begin.Length)..end].Trim('\n');
+        string section = DocSection.Between("preinit.md", Begin, End);
         string expected = RestoreOrder.Markdown().TrimEnd('\n');
         Assert.True(section == expected, $"docs/preinit.md's restore order is not the list; put this between the markers:\n{expected}");
     }

@@ -75,9 +75,10 @@ internal sealed class SimulatedCrash
     {
         var fn = Machine[address];
         var now = fn.Space.Snapshot();
-        var policy = intx is { } i ? new ReplayPolicy { Intx = i, BusMaster = Policy.BusMaster, ClearErrorStatus = Policy.ClearErrorStatus } : Policy;
+        var policy = intx is { } i ? new ReplayPolicy { Intx = i, BusMaster = Policy.BusMaster, ClearErrorStatus = Policy.ClearErrorStatus,
+            KernelOwned = Policy.KernelOwned, NotKernelOwned = Policy.NotKernelOwned } : Policy;
         var crashed = Crashed.TryGetValue(address, out var c) ? c : now;
-        var (expected, check, why, orCrashed) = PolicyExceptions.Expectation(fn.Space.Masks.Attributes, Firmware[address], crashed, policy, fn.Space.ResetCount > 0);
+        var (expected, check, why, orCrashed) = PolicyExceptions.Expectation(address, fn.BootVga, fn.Space.Masks.Attributes, Firmware[address], crashed, policy, fn.Space.ResetCount > 0);
         var problems = new List<string>();
         for (int b = 0; b < now.Length; b++)
         {
@@ -105,4 +106,24 @@ internal sealed class SimulatedCrash
             if (dump.Functions.Count > 0) yield return Path.GetRelativePath(RepoPaths.Root, file);
         }
     }
+}
+
+/// <summary>
+/// What the kernel owns of a function under the default policy (src/Preinit/Planning/KernelOwnership.cs, a table of
+/// the kernel's own code: host and ISA bridges, system peripherals, the boot VGA's decode). Tests about something else
+/// (restores, faults, resets) expect such a function "left-to-kernel" and as found; KernelOwnershipTests tests the
+/// table itself.
+/// </summary>
+internal static class Owned
+{
+    public static bool Whole(SimulatedMachine machine, PciAddress a) =>
+        KernelOwnership.Of(a, machine[a].Space.Snapshot(), machine[a].BootVga, ReplayPolicy.Default) is { Part: OwnedPart.Function };
+
+    /// <summary>No part of it is the kernel's: an ordinary function (an endpoint ends with Bus Master off).</summary>
+    public static bool None(SimulatedMachine machine, PciAddress a) =>
+        KernelOwnership.Of(a, machine[a].Space.Snapshot(), machine[a].BootVga, ReplayPolicy.Default) is null;
+
+    public static string Outcome(SimulatedMachine machine, PciAddress a) => Whole(machine, a) ? PreinitReport.LeftToKernel : PreinitReport.Restored;
+
+    public static string Outcome(SimulatedMachine machine, string address) => Outcome(machine, PciAddress.Parse(address));
 }

@@ -240,15 +240,23 @@ public abstract class SysfsBackendContract : IDisposable
         Assert.Throws<DeviceRemovedException>(() => pci.Describe(A));
     }
 
+    /// <summary>B offering <paramref name="methods"/> in reset_method, its attribute writes recorded, not made.</summary>
+    private (SysfsPciAccess Pci, List<(string, string)> Writes) RecordingResets(string methods)
+    {
+        _tree.AddDevice(B, SysfsTree.Config(256));
+        _tree.WriteAttribute(B, "reset_method", methods + "\n");
+        _tree.WriteAttribute(B, "reset", "");
+        var pci = new SysfsPciAccess(FileSystem, _tree.Root);
+        var writes = new List<(string, string)>();
+        pci.AttributeWriteSeam = (path, text) => { writes.Add((Path.GetFileName(path), text)); return null; };
+        return (pci, writes);
+    }
+
     [Fact]
     public void RequestReset_selects_the_method_resets_and_restores_the_previous_list()
     {
-        _tree.AddDevice(B, SysfsTree.Config(256));
-        _tree.WriteAttribute(B, "reset_method", "flr bus\n");
-        _tree.WriteAttribute(B, "reset", "");
-        using var pci = new SysfsPciAccess(FileSystem, _tree.Root);
-        var writes = new List<(string, string)>();
-        pci.AttributeWriteSeam = (path, text) => { writes.Add((Path.GetFileName(path), text)); return null; };
+        var (pci, writes) = RecordingResets("flr bus");
+        using var access = pci;
         var result = pci.RequestReset(B, "bus");
         Assert.True(result.Reported);
         Assert.Equal([("reset_method", "bus"), ("reset", "1"), ("reset_method", "flr bus")], writes);
@@ -257,6 +265,22 @@ public abstract class SysfsBackendContract : IDisposable
         Assert.True(pci.RequestReset(B, "flr").Reported);
         Assert.Equal("1", _tree.ReadAttribute(B, "reset"));
         Assert.Equal("flr bus", _tree.ReadAttribute(B, "reset_method"));
+    }
+
+    [Fact]
+    public void A_device_specific_reset_offered_stays_first_in_what_is_written()
+    {
+        // drivers/pci/pci.c: pci_reset_fn_methods[] ranks device_specific first, __pci_reset_function_locked() tries
+        // reset_method in order, and reset_method_store() warns "Device-specific reset disabled/de-prioritized by
+        // user" when a written list does not start with it. quirks.c's own resets (nvme_disable_and_flr() for Samsung
+        // a802/a804, delay_250ms_after_flr() for Intel 0953/0a54) must run: the list written keeps it first.
+        var (pci, writes) = RecordingResets("device_specific flr bus");
+        using var access = pci;
+        Assert.True(pci.RequestReset(B, "flr").Reported);
+        Assert.Equal([("reset_method", "device_specific flr"), ("reset", "1"), ("reset_method", "device_specific flr bus")], writes);
+        writes.Clear();
+        Assert.True(pci.RequestReset(B, "device_specific").Reported);
+        Assert.Equal(("reset_method", "device_specific"), writes[0]);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ a, text, need, problems, figures = v.args, v.text, v.need, v.problems, v.figures
 here = os.path.dirname(os.path.abspath(__file__))
 DMANIC = "0000:01:00.0"
 
-OUTCOMES = ("restored", "quiesced", "skipped")
+OUTCOMES = ("restored", "quiesced", "skipped", "left-to-kernel")
 types = {}   # vendor:device -> (type name, check kind, preinit's expected outcome, its reason)
 for i, line in enumerate(open(os.path.join(here, "devices.txt")), 1):
     w = line.split()
@@ -132,10 +132,19 @@ QUIESCE = [r for r in RULES if r[3] in ("off", "on")]
 RESET = {DMANIC: "reset through its root port (guest/reset-nic.policy)"}
 
 
-def rules_for(name, endpoint, outcome, reset):
+# The boot VGA (the machine's only VGA, the console firmware set up: sysfs boot_vga 1): its Bus Master and decode are
+# the kernel's (drivers/pci/vgaarb.c; the console's framebuffer is in its BAR), as found whatever the outcome.
+BOOT_VGA = {"VGA"}
+BOOT_VGA_RULE = ("Command", True, CMD_BM | 0x0003, "found",
+                 "the boot VGA's Bus Master and decode as found: vgaarb's default device, the console's framebuffer")
+
+
+def rules_for(name, endpoint, outcome, reset, tname=""):
     """[(bits, expect, why)] for register `name` under the function's expected outcome."""
-    if outcome == "skipped":
-        return [(0xffffffff, "found", "preinit leaves a skipped function as found")]
+    if outcome in ("skipped", "left-to-kernel"):
+        return [(0xffffffff, "found", f"preinit leaves a {outcome} function as found")]
+    if tname in BOOT_VGA and name == BOOT_VGA_RULE[0]:
+        return [(BOOT_VGA_RULE[2], BOOT_VGA_RULE[3], BOOT_VGA_RULE[4])] + rules_for(name, endpoint, outcome, reset)
     out = [(b, "found-or-reset" if e == "found" and reset else e, w + (f"; {reset}" if reset and e == "found" else ""))
            for n, ep_only, b, e, w in (QUIESCE if outcome == "quiesced" else RULES)
            if n == name and (endpoint or not ep_only)]
@@ -247,7 +256,7 @@ for addr in sorted(fw_all):
         if "R" in cls:
             n_resources += 1
             row["resources"] += 1
-            ref, what = (b, "before-hook") if want == "skipped" else (f0, "firmware's")
+            ref, what = (b, "before-hook") if want in ("skipped", "left-to-kernel") else (f0, "firmware's")
             if ref != f1:
                 unexplained.append(f"{addr} {name} {what} 0x{ref:x} after 0x{f1:x} (resource register)")
             continue
@@ -282,7 +291,7 @@ for addr in sorted(fw_all):
             elif D & (b ^ f0):
                 row["survived"] += 1
                 n_survived += 1
-        fails, expl = judge(name, W, f0, b, f1, rules_for(name, not is_bridge, want, RESET.get(addr)))
+        fails, expl = judge(name, W, f0, b, f1, rules_for(name, not is_bridge, want, RESET.get(addr), tname))
         entry = f"{addr} {name} firmware 0x{f0:x} before-hook 0x{b:x} after 0x{f1:x} (writable 0x{W:x})"
         if fails:
             row["mismatched"].append(name)

@@ -37,12 +37,16 @@ internal sealed class FunctionPlan
     public bool AfterReset { get; set; }
     /// <summary>Max Payload Size (encoded, 128 &lt;&lt; n) this function has after the replay; null when not PCI Express.</summary>
     public int? FinalMps { get; set; }
+    /// <summary>Command bits the kernel owns here (<see cref="KernelOwnership"/>: the boot VGA's Bus Master and
+    /// decode): the quiesce never clears them and Command's restore leaves them as found.</summary>
+    public uint KernelCommandBits { get; }
 
     public FunctionPlan(DeviceMatch m, ReplayPolicy policy)
     {
         Policy = policy;
         Address = m.Address;
         byte[] present = m.Present!;
+        KernelCommandBits = KernelOwnership.Of(m.Address, present, m.Info?.BootVga, policy) is { Part: OwnedPart.Decode } ? KernelOwnership.DecodeBits : 0;
         _proj = new Projection(present);
         _snap = m.Record?.Config ?? [];
         _known = m.Known ?? KnownBytes.All(0);

@@ -37,8 +37,10 @@ internal readonly struct StepWriter(FunctionPlan function, StepPhase phase, Func
         function.Store(reg, (step.Merge(current) & ~rw1c) | (current & rw1c));
     }
 
-    /// <summary>Ones into the write-1-to-clear <paramref name="rw1c"/> bits that are set now.</summary>
-    public void Clear(Reg reg, uint rw1c, string description)
+    /// <summary>Ones into the write-1-to-clear <paramref name="rw1c"/> bits that are set now.
+    /// <paramref name="keep"/>: the register's other write-1-to-clear bits, written as 0 so the read-modify-write does
+    /// not clear them too (DevSta's Emergency Power Reduction Detected).</summary>
+    public void Clear(Reg reg, uint rw1c, string description, uint keep = 0)
     {
         if (!function.Exists(reg)) return;
         uint set = function.Read(reg) & rw1c;
@@ -46,7 +48,7 @@ internal readonly struct StepWriter(FunctionPlan function, StepPhase phase, Func
         owner.Add(new PlanStep
         {
             Address = function.Address, Phase = phase, Kind = StepKind.ClearStatus,
-            Offset = reg.Offset, Width = reg.Width, Value = set, Mask = set, Check = set, Expected = 0,
+            Offset = reg.Offset, Width = reg.Width, Value = set, Mask = set | keep, Check = set, Expected = 0,
             Register = reg.SetpciName(function.Type), Description = description,
         });
         function.Store(reg, function.Read(reg) & ~set);

@@ -16,7 +16,12 @@ internal sealed class CommandRestore() : RestoreEntry(StepPhase.Command, "Comman
             return;
         }
         string why = "Command, last";
-        if (!f.IsBridge)
+        if (f.KernelCommandBits != 0)
+        {
+            f.Notes.Add("Bus Master, memory and I/O decode left to the kernel (the boot VGA: vgaarb, its framebuffer)");
+            why += ", Bus Master and decode as found (the boot VGA)";
+        }
+        else if (!f.IsBridge)
         {
             if (f.Policy.BusMaster == Policy.BusMasterPolicy.Off)
             {
@@ -30,6 +35,7 @@ internal sealed class CommandRestore() : RestoreEntry(StepPhase.Command, "Comman
                 why += ", INTx disabled until a driver enables it";
             }
         }
-        f.In(Phase).Write(Reg.Header(Header.Command, 2), value, HeaderRegisters.CommandMask, why);
+        if (!f.IsBridge && f.KernelCommandBits != 0 && f.Policy.Intx == Policy.IntxPolicy.Disabled) value |= (uint)Command.IntxDisable;
+        f.In(Phase).Write(Reg.Header(Header.Command, 2), value, HeaderRegisters.CommandMask & ~f.KernelCommandBits, why);
     }
 }

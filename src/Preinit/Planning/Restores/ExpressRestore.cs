@@ -86,7 +86,9 @@ internal sealed class ExpressRestore() : CapabilityRestore(CapabilityId.Express,
     }
 
     public override void ClearErrors(StepWriter w, Capability cap) =>
-        w.Clear(At(cap, PciExpress.DevSta, 2), PciExpress.DevStaErrorBits, "clear stale DevSta errors");
+        // Bits 3:0 are the errors (PCI_EXP_DEVSTA_CED..URD); Emergency Power Reduction Detected (bit 6, RW1C) is a
+        // power status the crash did not cause: written as 0, left as found and logged with the rest.
+        w.Clear(At(cap, PciExpress.DevSta, 2), PciExpress.DevStaErrorBits, "clear stale DevSta errors", keep: PciExpress.DevStaEmergencyPowerReduction);
 
     public override void NotRestored(LeftAloneList list, ReadOnlySpan<byte> cfg, Capability cap)
     {

@@ -81,10 +81,12 @@ internal static class HeaderRegisters
         new(Header.CacheLineSize, 1, RegisterRole.Control, 0xff),
     ]);
 
-    /// <summary>CardBus bridges: only the plain settings; their windows are left to the kernel's yenta driver.</summary>
+    /// <summary>CardBus bridges: only the plain settings, the CardBus Latency Timer among them (pci_restore_config_space()
+    /// writes dwords 15..0 of every header type); their windows are left to the kernel's yenta driver.</summary>
     public static readonly IReadOnlyList<HeaderRegister> CardBus = On(HeaderType.CardBus,
     [
         new(Header.InterruptLine, 1, RegisterRole.Control, 0xff),
+        new(Type2.LatencyTimer, 1, RegisterRole.Control, 0xff),
         new(Header.LatencyTimer, 1, RegisterRole.Control, 0xff),
         new(Header.CacheLineSize, 1, RegisterRole.Control, 0xff),
     ]);

@@ -13,6 +13,14 @@ namespace Preconfig.Preinit.Planning.Restores;
 internal sealed class PowerStateRestore() : CapabilityRestore(CapabilityId.PowerManagement, "PM (policy)",
     "PM Control power state and PME Enable, only with policy restorePowerState, then the spec's wait")
 {
+    /// <summary>The report's words for a function left in D3hot whose No_Soft_Reset is 0: the kernel powers it up
+    /// before it restores anything (pci_pm_reset(), the resume path: pci_set_power_state(D0), then
+    /// pci_restore_state()); a driver's pci_enable_device() moves it to D0 later, which resets it, and the kernel then
+    /// writes back only the BARs (pci_restore_bars()).</summary>
+    public const string VolatileInD3hot = "not restored for good: left in D3hot with No_Soft_Reset 0, and the move to D0 a driver makes "
+        + "(pci_set_power_state()) resets the function and discards these writes (the kernel then writes back only the BARs); "
+        + "policy restorePowerState moves it to firmware's D0 first, as the kernel powers up before pci_restore_state()";
+
     protected override void Restore(StepWriter w, Capability cap, PlanContext context)
     {
         var f = w.Function;
@@ -20,6 +28,8 @@ internal sealed class PowerStateRestore() : CapabilityRestore(CapabilityId.Power
         if (!f.IsCaptured(control) || !f.Exists(control)) { f.NotCaptured(control); return; }
         uint now = f.Read(control), captured = f.ReadCaptured(control);
         int from = (int)(now & PowerManagement.CtrlStateMask), to = (int)(captured & PowerManagement.CtrlStateMask);
+        if ((f.Policy.RestorePowerState ? to : from) == 3 && (now & PowerManagement.CtrlNoSoftReset) == 0)
+            f.Notes.Add(VolatileInD3hot);
         if (!f.Policy.RestorePowerState)
         {
             if (from != to) f.Notes.Add($"power state D{from} now, D{to} captured: no D-state change (the kernel owns it; policy restorePowerState)");

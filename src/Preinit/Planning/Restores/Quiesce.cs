@@ -13,9 +13,10 @@ internal static class Quiesce
     public static void Plan(FunctionPlan f, bool decodeOff)
     {
         var w = f.In(StepPhase.Quiesce);
-        uint mask = (uint)(Command.BusMaster | Command.IntxDisable) | (decodeOff ? (uint)(Command.Memory | Command.Io) : 0);
+        uint mask = ((uint)(Command.BusMaster | Command.IntxDisable) | (decodeOff ? (uint)(Command.Memory | Command.Io) : 0)) & ~f.KernelCommandBits;
         w.Write(Reg.Header(Header.Command, 2), (uint)Command.IntxDisable, mask,
-            decodeOff ? "quiesce: Bus Master, memory and I/O decode off, INTx disabled" : "quiesce: Bus Master off, INTx disabled");
+            f.KernelCommandBits != 0 ? "quiesce: INTx disabled (Bus Master and decode left to the kernel: the boot VGA)"
+            : decodeOff ? "quiesce: Bus Master, memory and I/O decode off, INTx disabled" : "quiesce: Bus Master off, INTx disabled");
         foreach (var c in RestoreOrder.Capabilities)
             if (c.Find(f.Caps) is { } cap) c.Quiesce(w, cap);
     }

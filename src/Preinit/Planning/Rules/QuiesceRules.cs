@@ -14,6 +14,8 @@ internal enum Treatment
     QuiesceOnly,
     /// <summary>Neither (the report says why when it is new, mismatched or without a snapshot).</summary>
     LeaveAlone,
+    /// <summary>Owned by the kernel (<see cref="KernelOwnership"/>): not touched at all, reported "left-to-kernel".</summary>
+    LeftToKernel,
 }
 
 /// <summary>
@@ -25,6 +27,7 @@ internal static class QuiesceRules
 {
     public static Treatment Of(DeviceMatch m, ReplayPolicy policy)
     {
+        if (KernelOwner(m, policy) is not null) return Treatment.LeftToKernel;
         if (m.Kind == MatchKind.Matched && m.Record is not null && m.Present is not null) return Treatment.Restore;
         if (policy.QuiesceUnmatched && QuiesceCandidate(m, policy)) return Treatment.QuiesceOnly;
         return Treatment.LeaveAlone;
@@ -38,6 +41,16 @@ internal static class QuiesceRules
         && ConfigBytes.HeaderKind(cfg) == HeaderType.Normal
         && m.Info?.Driver is not { Length: > 0 }
         && !policy.IsDenied(DeviceIdentity.Of(m.Address, cfg), out _);
+
+    /// <summary>The ownership row of a function the kernel owns whole and preinit would otherwise restore or quiesce
+    /// (matched, or unrestored and answering, with no driver and not denied), else null.</summary>
+    public static KernelOwnedEntry? KernelOwner(DeviceMatch m, ReplayPolicy policy)
+    {
+        if (m.Kind != MatchKind.Matched && !IsUnrestored(m)) return null;
+        if (m.Present is not { Length: >= Header.Size } cfg || ConfigBytes.VendorId(cfg) == 0xffff) return null;
+        if (m.Info?.Driver is { Length: > 0 } || policy.IsDenied(DeviceIdentity.Of(m.Address, cfg), out _)) return null;
+        return KernelOwnership.Of(m.Address, cfg, m.Info?.BootVga, policy) is { Part: OwnedPart.Function } e ? e : null;
+    }
 
     /// <summary>New, mismatched or without a valid snapshot: present, and no record is replayed onto it.</summary>
     public static bool IsUnrestored(DeviceMatch m) => m.Kind is MatchKind.New or MatchKind.Mismatch or MatchKind.NoSnapshot;

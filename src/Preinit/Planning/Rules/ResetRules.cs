@@ -1,5 +1,6 @@
 using Preconfig.ConfigSpace;
 using Preconfig.ConfigSpace.Registers;
+using Preconfig.ConfigSpace.Sysfs;
 using Preconfig.Preinit.Matching;
 using Preconfig.Preinit.Policy;
 
@@ -28,15 +29,39 @@ internal static class ResetRules
         preferred = [];
         if (m.Kind != MatchKind.Matched || m.Record is null || m.Present is null) return false;
         if (ConfigBytes.HeaderKind(m.Present) != HeaderType.Normal) return false;
+        // The boot VGA's part (its decode) is the VGA console rule's business: policy resetVgaConsole.
+        if (KernelOwnership.Of(m.Address, m.Present, m.Info?.BootVga, policy) is { Part: OwnedPart.Function } owner)
+        {
+            why = owner.Reason;
+            return false;
+        }
         if (policy.MayReset(DeviceIdentity.Of(m.Address, m.Present), m.Info?.BootVga, out string refused, out preferred)) return true;
         why = refused;
         return false;
     }
 
     /// <summary>Why a bridge's Secondary Bus Reset may not be used whatever is below it, or null: a hot-plug capable
-    /// slot (pciehp would take the link going down for a removal).</summary>
-    public static string? WhyBridgeNeverResets(PciAddress bridge, byte[]? config) =>
-        config is not null && HotPlugSlot(config) ? $"{bridge} has a hot-plug slot" : null;
+    /// slot (pciehp would take the link going down for a removal), or a bridge the kernel marks
+    /// <c>PCI_DEV_FLAGS_NO_BUS_RESET</c> (pci_bus_resettable() refuses the bus below it).</summary>
+    public static string? WhyBridgeNeverResets(PciAddress bridge, byte[]? config)
+    {
+        if (config is null) return null;
+        if (HotPlugSlot(config)) return $"{bridge} has a hot-plug slot";
+        return KernelResetQuirks.WhyNot(config, "bus") is { } quirk ? $"{bridge}: {quirk}" : null;
+    }
+
+    /// <summary>Why a function below <paramref name="bridge"/> keeps the bridge's Secondary Bus Reset from being used,
+    /// or null: the capture kernel does not offer "bus" for it (its own verdict on a bus reset of that function), a
+    /// no-bus-reset quirk lists it, or it offers a device-specific reset (the kernel's reset must run).</summary>
+    public static string? WhyNotBelowBridgeReset(PciAddress a, PciAddress bridge, IReadOnlyList<string> offered, byte[]? config)
+    {
+        if (config is not null && KernelResetQuirks.WhyNot(config, "bus") is { } quirk) return $"{a} below {bridge}: {quirk}";
+        // The kernel resets such a function by its own reset first (pci_reset_fn_methods[1]); our Secondary Bus
+        // Reset would bypass it (nvme_disable_and_flr(): the NVMe controller is disabled before the reset).
+        if (Contains(offered, SysfsPciAccess.DeviceSpecificReset))
+            return $"{a} below {bridge} offers device_specific: the kernel's own reset runs first (sysfs), never our bus reset";
+        return Contains(offered, "bus") ? null : $"{a} below {bridge} does not offer bus in reset_method (the kernel would not reset its bus)";
+    }
 
     /// <summary>Whether a function can use <paramref name="method"/>: "bridge" while its parent bridge's reset is
     /// allowed, any other method when the function offers it (sysfs <c>reset_method</c>).</summary>

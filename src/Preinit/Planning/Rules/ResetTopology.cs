@@ -8,9 +8,12 @@ namespace Preconfig.Preinit.Planning.Rules;
 /// Which functions get a reset step and by which methods. A reset reaches more than the function asked for when
 /// it is the "bridge" method (a Secondary Bus Reset through the parent bridge's Bridge Control): every function on
 /// the buses below that bridge. So it is planned only when the parent bridge is present, its slot is not hot-plug
-/// capable (pciehp would take the link going down for a removal), and every function below it gets a reset step
-/// of its own (matched, an endpoint, allowed by the policy, with a method it can use): each of those is restored
-/// from scratch after the resets. Otherwise the bridge method is not used.
+/// capable (pciehp would take the link going down for a removal), every function below it offers "bus" in the
+/// capture kernel's <c>reset_method</c> (the kernel's own judgement that a bus reset is safe for it: it leaves "bus"
+/// out for <c>PCI_DEV_FLAGS_NO_BUS_RESET</c> devices and for functions sharing their bus, pci_parent_bus_reset()),
+/// neither the bridge nor anything below it is in <see cref="KernelResetQuirks"/>, and every function below it gets a
+/// reset step of its own (matched, an endpoint, allowed by the policy, with a method it can use): each of those is
+/// restored from scratch after the resets. Otherwise the bridge method is not used.
 /// </summary>
 internal sealed class ResetTopology
 {
@@ -29,8 +32,10 @@ internal sealed class ResetTopology
         if (!policy.ResetsAnything) return t;
         // What each function may use before any bridge is considered.
         var wanted = new Dictionary<PciAddress, (IReadOnlyList<string> Preferred, IReadOnlyList<string> Offered)>();
+        var offered = new Dictionary<PciAddress, IReadOnlyList<string>>();
         foreach (var m in matches)
         {
+            offered[m.Address] = m.Info?.ResetMethods ?? [];
             if (ResetRules.MayReset(m, policy, out string? why, out var preferred)) wanted[m.Address] = (preferred, m.Info?.ResetMethods ?? []);
             else if (why is not null) t._whyNot[m.Address] = why;
         }
@@ -53,7 +58,8 @@ internal sealed class ResetTopology
             foreach (string method in w.Preferred)
             {
                 bool parentAllowed = bus.Parent(a) is { } parent && allowed.Contains(parent);
-                if (ResetRules.CanUse(method, w.Offered, parentAllowed) && !usable.Contains(method)) usable.Add(method);
+                if (ResetRules.CanUse(method, w.Offered, parentAllowed) && !usable.Contains(method)
+                    && (bus.Config(a) is not { } cfg || KernelResetQuirks.WhyNot(cfg, method) is null)) usable.Add(method);
             }
             return usable;
         }
@@ -63,9 +69,11 @@ internal sealed class ResetTopology
             foreach (var b in new List<PciAddress>(allowed))
                 foreach (var a in bus.Below(b))
                 {
-                    if (MethodsOf(a).Count > 0) continue;
+                    string? why = ResetRules.WhyNotBelowBridgeReset(a, b, offered.GetValueOrDefault(a, []), bus.Config(a))
+                        ?? (MethodsOf(a).Count > 0 ? null : $"{a} below {b} is not being reset");
+                    if (why is null) continue;
                     allowed.Remove(b);
-                    bridgeWhy[b] = $"{a} below {b} is not being reset";
+                    bridgeWhy[b] = why;
                     changed = true;
                     break;
                 }
@@ -79,7 +87,11 @@ internal sealed class ResetTopology
             {
                 string bridgeNote = ResetRules.Contains(w.Preferred, ResetRules.BridgeMethod)
                     ? $"; parent bridge reset: {(parent is { } p ? bridgeWhy.GetValueOrDefault(p, "not possible") : "no parent bridge present")}" : "";
-                t._whyNot[a] = $"no allowed reset method offered (offered: {(w.Offered.Count == 0 ? "none" : string.Join(' ', w.Offered))}; allowed: {string.Join(' ', w.Preferred)}{bridgeNote})";
+                var quirks = new List<string>();
+                foreach (string method in w.Preferred)
+                    if (method != ResetRules.BridgeMethod && bus.Config(a) is { } cfg && KernelResetQuirks.WhyNot(cfg, method) is { } q && !quirks.Contains(q)) quirks.Add(q);
+                string quirkNote = quirks.Count == 0 ? "" : "; " + string.Join("; ", quirks);
+                t._whyNot[a] = $"no allowed reset method offered (offered: {(w.Offered.Count == 0 ? "none" : string.Join(' ', w.Offered))}; allowed: {string.Join(' ', w.Preferred)}{bridgeNote}{quirkNote})";
                 continue;
             }
             bool viaBridge = ResetRules.Contains(methods, ResetRules.BridgeMethod);

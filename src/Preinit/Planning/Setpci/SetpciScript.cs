@@ -1,5 +1,6 @@
 using System.Text;
 using Preconfig.ConfigSpace;
+using Preconfig.ConfigSpace.Sysfs;
 
 namespace Preconfig.Preinit.Planning;
 
@@ -40,7 +41,7 @@ public static class SetpciScript
                     else
                     {
                         string dir = $"{sysfsRoot.TrimEnd('/')}/devices/{step.Address}";
-                        sb.Append(prefix).Append($"echo {method} > {dir}/reset_method && echo 1 > {dir}/reset\n");
+                        sb.Append(prefix).Append($"echo {SysfsPciAccess.ResetMethodSelection(method, step.ResetOffered)} > {dir}/reset_method && echo 1 > {dir}/reset\n");
                     }
                 }
                 continue;
