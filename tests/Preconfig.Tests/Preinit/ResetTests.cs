@@ -14,12 +14,12 @@ namespace Preconfig.Tests.Preinit;
 public class ResetTests
 {
     // The Realtek NIC (class 0200, MSI and MSI-X) alone on bus 7; the LSI SAS controller (class 0107) alone on bus 4.
-    private static readonly PciAddress Nic = PciAddress.Parse("0000:07:00.0");
+    internal static readonly PciAddress Nic = PciAddress.Parse("0000:07:00.0");
     private static readonly PciAddress Sas = PciAddress.Parse("0000:04:00.0");
-    private static readonly PciAddress Vga = PciAddress.Parse("0000:06:00.0");
-    private static readonly PciAddress Audio = PciAddress.Parse("0000:06:00.1");
+    internal static readonly PciAddress Vga = PciAddress.Parse("0000:06:00.0");
+    internal static readonly PciAddress Audio = PciAddress.Parse("0000:06:00.1");
 
-    private static SimulatedCrash Crash(params (PciAddress Address, string[] Methods)[] offered)
+    internal static SimulatedCrash Crash(params (PciAddress Address, string[] Methods)[] offered)
     {
         var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.RealDumps, "pciutils-tests/tree-asus-p6t6")).Dirty(seed: 5);
         foreach (var f in crash.Machine.Functions) f.ResetMethods.Clear();
@@ -181,7 +181,7 @@ public class ResetTests
         Assert.Equal(0, denied.Machine[Audio].Space.ResetCount);
     }
 
-    private sealed class ManualClock : TimeProvider
+    internal sealed class ManualClock : TimeProvider
     {
         public long Ticks { get; set; }
         public override long GetTimestamp() => Ticks;
