@@ -41,7 +41,12 @@ public sealed record ResetChild(string Program, IReadOnlyList<string> Arguments)
     /// <paramref name="bound"/>.</summary>
     public Outcome Write(string path, string text, TimeSpan bound)
     {
-        var psi = new ProcessStartInfo(Program) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = false };
+        // Every standard stream its own pipe: an abandoned child must not hold ours (a caller reading preinit's output
+        // to its end would wait for the kernel's reset as well).
+        var psi = new ProcessStartInfo(Program)
+        {
+            UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true,
+        };
         foreach (string a in Arguments) psi.ArgumentList.Add(a);
         psi.ArgumentList.Add(path);
         psi.ArgumentList.Add(text);

@@ -97,11 +97,11 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
             {
                 markers = Prepare(step.Address, ourReset: false);
                 var outcome = Request(step.Address, method);
-                if (outcome is null)
+                if (outcome.Abandoned)
                 {
                     // The kernel may wait up to 60 s for a device that answers with retries; we do not. It restores
                     // the header itself when its wait ends (pci_reset_function(): pci_dev_restore()).
-                    attempts.Add(new ResetAttempt(method, $"no return within {options.Timings.Worst(method).TotalMilliseconds:0} ms or by the deadline: abandoned, the kernel is still resetting (it restores the header itself when done)", false, Ms(clock), ""));
+                    attempts.Add(new ResetAttempt(method, $"{outcome.Detail}: abandoned, the kernel is still resetting (it restores the header itself when done)", false, Ms(clock), ""));
                     return new ResetResult(attempts, StillRunning: true);
                 }
                 if (markers.Count == 0)
@@ -123,19 +123,15 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
     /// The sysfs-style request, bounded: writing <c>reset</c> blocks in the kernel (pci_dev_wait() allows a device up
     /// to 60 s, asleep uninterruptibly). An access that bounds the write itself (sysfs: a child process abandoned at the
     /// bound, <see cref="IPciAccess.BoundsResets"/>) is called with the bound; any other runs on its own thread, joined
-    /// up to the bound. Null when it had not returned by then.
+    /// up to the bound; <see cref="ResetOutcome.Abandoned"/> when it had not returned by then.
     /// </summary>
-    private ResetOutcome? Request(PciAddress address, string method)
+    private ResetOutcome Request(PciAddress address, string method)
     {
         var left = _bound.Remaining;
         var worst = options.Timings.Worst(method);
         var bound = worst < left ? worst : left;
         if (left == TimeSpan.MaxValue && !access.BoundsResets) return options.ResetStep.Reset(access, address, method, bound);
-        if (access.BoundsResets)
-        {
-            var direct = options.ResetStep.Reset(access, address, method, bound);
-            return direct.Abandoned ? null : direct;
-        }
+        if (access.BoundsResets) return options.ResetStep.Reset(access, address, method, bound);
         ResetOutcome? outcome = null;
         Exception? failure = null;
         var thread = new Thread(() =>
@@ -144,9 +140,9 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
             catch (Exception e) { failure = e; }
         }) { IsBackground = true, Name = $"reset {address}" };
         thread.Start();
-        if (!thread.Join(bound)) return null;
+        if (!thread.Join(bound)) return new ResetOutcome(false, $"reset by {method}: no return within {bound.TotalMilliseconds:0} ms", Abandoned: true);
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        return outcome;
+        return outcome!;
     }
 
     private static double Ms(Stopwatch clock) => Math.Round(clock.Elapsed.TotalMilliseconds, 3);
