@@ -69,6 +69,14 @@ public sealed record ResetTimings
         _ => ChildStart + Settle + ReadyPoll,
     };
 
+    /// <summary>docs/preinit.md's "Reset waits" table, as generated from <see cref="Rows"/> (a test holds the file to it).</summary>
+    public string Markdown()
+    {
+        var sb = new System.Text.StringBuilder("| wait | ms | from |\n|---|---|---|\n");
+        foreach (var (name, value, source) in Rows) sb.Append("| `").Append(name).Append("` | ").Append(value.TotalMilliseconds).Append(" | ").Append(source).Append(" |\n");
+        return sb.ToString();
+    }
+
     /// <summary>The table docs/preinit.md shows: name, value, where it comes from.</summary>
     public IReadOnlyList<(string Name, TimeSpan Value, string Source)> Rows =>
     [

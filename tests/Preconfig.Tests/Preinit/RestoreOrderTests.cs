@@ -9,16 +9,24 @@ namespace Preconfig.Tests.Preinit;
 public sealed class RestoreOrderTests
 {
     [Fact]
-    public void Docs_preinit_md_restore_order_is_the_list_the_planner_walks()
+    public void Docs_preinit_md_restore_order_is_the_list_the_planner_walks() =>
+        GeneratedSection("restore-order", "src/Preinit/Planning/RestoreOrder.cs (RestoreOrder.Markdown())", RestoreOrder.Markdown());
+
+    [Fact]
+    public void Docs_preinit_md_reset_waits_are_the_figures_the_apply_uses() =>
+        GeneratedSection("reset-waits", "src/Preinit/Apply/ResetTimings.cs (ResetTimings.Markdown())", Preconfig.Preinit.Apply.ResetTimings.Kernel.Markdown());
+
+    /// <summary>docs/preinit.md holds <paramref name="expected"/> between the section's generated-from markers.</summary>
+    private static void GeneratedSection(string name, string source, string expected)
     {
-        const string Begin = "<!-- restore-order: generated from src/Preinit/Planning/RestoreOrder.cs (RestoreOrder.Markdown()); tests/Preconfig.Tests/Preinit/RestoreOrderTests.cs checks it -->";
-        const string End = "<!-- end restore-order -->";
+        string begin = $"<!-- {name}: generated from {source}; tests/Preconfig.Tests/Preinit/RestoreOrderTests.cs checks it -->";
+        string end = $"<!-- end {name} -->";
         string doc = File.ReadAllText(Path.Combine(RepoPaths.Root, "docs", "preinit.md"));
-        int begin = doc.IndexOf(Begin, StringComparison.Ordinal), end = doc.IndexOf(End, StringComparison.Ordinal);
-        Assert.True(begin >= 0 && end > begin, $"docs/preinit.md has no section between\n{Begin}\nand\n{End}");
-        string section = doc[(begin + Begin.Length)..end].Trim('\n');
-        string expected = RestoreOrder.Markdown().TrimEnd('\n');
-        Assert.True(section == expected, $"docs/preinit.md's restore order is not the list; put this between the markers:\n{expected}");
+        int b = doc.IndexOf(begin, StringComparison.Ordinal), e = doc.IndexOf(end, StringComparison.Ordinal);
+        Assert.True(b >= 0 && e > b, $"docs/preinit.md has no section between\n{begin}\nand\n{end}");
+        string section = doc[(b + begin.Length)..e].Trim('\n');
+        expected = expected.TrimEnd('\n');
+        Assert.True(section == expected, $"docs/preinit.md's {name} is not the list; put this between the markers:\n{expected}");
     }
 
     /// <summary>The word the capabilities line must have for each capability setpci names (the test's own list).</summary>
