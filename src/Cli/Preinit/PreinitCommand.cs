@@ -25,7 +25,7 @@ internal static class PreinitCommand
         var strict = new Option<bool>("--strict") { Description = "Exit 1 when anything failed" };
         var key = new Option<string?>("--key") { Description = "Key file: the blob must be signed with it (boot mode: /etc/preconfig/handoff.key when that file exists)" };
         var deadline = new Option<int>("--deadline-ms") { Description = "Overall time budget in milliseconds", DefaultValueFactory = _ => 5000 };
-        var hard = new Option<int>("--hard-deadline-ms") { Description = "Past --deadline-ms nothing starts; a started reset's restore runs, and a reset still in the kernel is abandoned, by this bound (milliseconds from the start)", DefaultValueFactory = _ => 10000 };
+        var hard = new Option<int?>("--hard-deadline-ms") { Description = "Past --deadline-ms nothing starts; a started reset's restore runs, and a reset still in the kernel is abandoned, by this bound (milliseconds from the start) [default: --deadline-ms + 5000]" };
         var ready = new Option<int>("--reset-ready-ms") { Description = "How long a function may answer Configuration RRS after a reset before it is reported lost (the kernel allows 60000)", DefaultValueFactory = _ => (int)ResetTimings.Kernel.ReadyPoll.TotalMilliseconds };
         var cmdline = new Option<string>("--cmdline") { Description = "Kernel command line file", DefaultValueFactory = _ => "/proc/cmdline" };
         var vmcore = new Option<string>("--vmcore") { Description = "The capture kernel's vmcore file", DefaultValueFactory = _ => "/proc/vmcore" };
@@ -42,7 +42,7 @@ internal static class PreinitCommand
     }
 
     internal sealed record PreinitArguments(string[] From, string Target, bool DryRun, string? Report, string? Policy, bool Boot,
-        bool Strict, string? Key, int DeadlineMs, int HardDeadlineMs, int ResetReadyMs, EnvironmentPaths Paths);
+        bool Strict, string? Key, int DeadlineMs, int? HardDeadlineMs, int ResetReadyMs, EnvironmentPaths Paths);
 
     internal static int Run(PreinitArguments a)
     {
@@ -59,8 +59,9 @@ internal static class PreinitCommand
             policy = ReplayPolicy.Default;
         }
         if (a.DeadlineMs <= 0) throw new CliUsageException($"--deadline-ms must be positive, not {a.DeadlineMs}");
-        if (a.HardDeadlineMs < a.DeadlineMs) throw new CliUsageException($"--hard-deadline-ms ({a.HardDeadlineMs}) must not be below --deadline-ms ({a.DeadlineMs})");
-        if (a.ResetReadyMs < 0 || a.ResetReadyMs > a.HardDeadlineMs) throw new CliUsageException($"--reset-ready-ms must be 0 to --hard-deadline-ms ({a.HardDeadlineMs}), not {a.ResetReadyMs}");
+        int hardMs = a.HardDeadlineMs ?? (int)Math.Min(int.MaxValue, a.DeadlineMs + 5000L);
+        if (hardMs < a.DeadlineMs) throw new CliUsageException($"--hard-deadline-ms ({hardMs}) must not be below --deadline-ms ({a.DeadlineMs})");
+        if (a.ResetReadyMs < 0 || a.ResetReadyMs > hardMs) throw new CliUsageException($"--reset-ready-ms must be 0 to --hard-deadline-ms ({hardMs}), not {a.ResetReadyMs}");
 
         SimulatedMachine? sim = null;
         SysfsPciAccess? sysfs = null;
@@ -89,7 +90,7 @@ internal static class PreinitCommand
                 Boot = a.Boot,
                 Strict = a.Strict,
                 Deadline = TimeSpan.FromMilliseconds(a.DeadlineMs),
-                HardDeadline = TimeSpan.FromMilliseconds(a.HardDeadlineMs),
+                HardDeadline = TimeSpan.FromMilliseconds(hardMs),
                 Timings = ResetTimings.Kernel with { ReadyPoll = TimeSpan.FromMilliseconds(a.ResetReadyMs) },
                 Paths = a.Paths,
                 KeyPath = a.Key,
