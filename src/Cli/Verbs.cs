@@ -30,7 +30,7 @@ internal static class Verbs
     }
 
     /// <summary>The names of the verbs both editions have (the initramfs edition has only these).</summary>
-    public static readonly string[] Shared = ["capture", "verify", "preinit"];
+    public static readonly string[] Shared = ["capture", "verify", "preinit", Preconfig.ConfigSpace.Sysfs.ResetChild.Verb];
 
     /// <summary>The verbs both editions have, in the order --help lists them: the whole initramfs edition.</summary>
     public static IEnumerable<Command> SharedVerbs() =>
@@ -38,5 +38,6 @@ internal static class Verbs
         Capture.CaptureCommand.Create(),
         Verify.VerifyCommand.Create(),
         Preinit.PreinitCommand.Create(),
+        Preinit.ResetChildCommand.Create(),
     ];
 }

@@ -49,6 +49,16 @@ public interface IPciAccess
     /// "pm" ...). Returns what the backend reported; whether the reset took effect must be checked in config space.
     /// </summary>
     ResetRequestResult RequestReset(PciAddress address, string method);
+
+    /// <summary>
+    /// <see cref="RequestReset(PciAddress, string)"/> that returns within <paramref name="bound"/> when the backend
+    /// can make it (<see cref="BoundsResets"/>): the kernel may sleep uninterruptibly in a reset for up to 60 s, so
+    /// sysfs writes <c>reset</c> from a child process and abandons it at the bound (<see cref="ResetRequestResult.Abandoned"/>).
+    /// </summary>
+    ResetRequestResult RequestReset(PciAddress address, string method, TimeSpan bound) => RequestReset(address, method);
+
+    /// <summary>Whether <see cref="RequestReset(PciAddress, string, TimeSpan)"/> keeps to its bound by itself.</summary>
+    bool BoundsResets => false;
 }
 
 /// <summary>The parts of <see cref="PciFunctionInfo"/> a caller of <see cref="IPciAccess.Describe(PciAddress, FunctionInfoParts)"/> needs.</summary>
@@ -75,5 +85,6 @@ public readonly record struct BarResource(int Index, ulong Start, ulong End, ulo
     public ulong Size => End >= Start && (Start != 0 || End != 0) ? End - Start + 1 : 0;
 }
 
-/// <summary>What the reset request returned (not whether it worked).</summary>
-public sealed record ResetRequestResult(bool Reported, string Status);
+/// <summary>What the reset request returned (not whether it worked). <paramref name="Abandoned"/>: it had not returned
+/// within its bound and was left running in the kernel (the child process that made it was abandoned).</summary>
+public sealed record ResetRequestResult(bool Reported, string Status, bool Abandoned = false);

@@ -16,6 +16,7 @@ internal static class FullVerbs
         Export.ExportCommand.Create(),
         Cli.Verify.VerifyCommand.Create(),
         Cli.Preinit.PreinitCommand.Create(),
+        Cli.Preinit.ResetChildCommand.Create(),
         // The offline views and the daemon pull in Spectre.Console, Hosting and Serilog: only this edition references
         // them (src/Inspection, src/Daemon), so the binary in the kdump initramfs stays small.
         Inspect.InspectCommand.Create(),

@@ -27,6 +27,11 @@ public sealed record PreinitOptions
     /// <summary>Non-zero exit when anything failed (wins over boot mode's "always 0").</summary>
     public bool Strict { get; init; }
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Past <see cref="Deadline"/> nothing new starts; a reset already started has its restore run up to this
+    /// one (from the same start), and a sysfs reset still in the kernel then is abandoned: the run ends by it.</summary>
+    public TimeSpan HardDeadline { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The waits around a reset (<see cref="ResetTimings"/>; <c>--reset-ready-ms</c> sets its ReadyPoll).</summary>
+    public ResetTimings Timings { get; init; } = ResetTimings.Kernel;
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(1);
     public EnvironmentPaths Paths { get; init; } = new();
     /// <summary>For the dry-run script: where reset files live, and extra setpci options.</summary>
@@ -162,6 +167,8 @@ public sealed class PreinitRunner(IFileSystem fs, PreinitLog log, SnapshotReader
             Retries = o.Policy.Retries,
             RetryDelay = o.RetryDelay,
             Deadline = new Deadline(o.Deadline, TimeProvider.System, startTimestamp),
+            HardDeadline = new Deadline(o.HardDeadline > o.Deadline ? o.HardDeadline : o.Deadline, TimeProvider.System, startTimestamp),
+            Timings = o.Timings,
             ResetStep = o.ResetStep,
             // One kernel-log line per function before its error status is cleared: the crash's evidence survives.
             BeforeClearing = (address, found) => log.Info(ClearingLine(address, found)),

@@ -58,7 +58,7 @@ public static class LinuxAbi
 /// </summary>
 public static class OpenFlags
 {
-    public const int O_RDONLY = 0, O_RDWR = 2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_TRUNC = 0x200, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
 
     /// <summary>Must be a directory (this architecture's value).</summary>
     public static int O_DIRECTORY => LinuxAbi.Pick(X64.O_DIRECTORY, Arm64.O_DIRECTORY);

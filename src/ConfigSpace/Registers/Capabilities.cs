@@ -159,6 +159,8 @@ public static class PciExpress
     /// function supports it, else RsvdZ; a power status, not an error. Not named in pciutils' header.h.</summary>
     public const ushort DevStaEmergencyPowerReduction = 0x0040;
     public const int LnkCap = 0x0c;           // 32 bits, PCI_EXP_LNKCAP
+    public const uint LnkCapSpeedMask = 0x0000000f;  // PCI_EXP_LNKCAP_SLS: 1 = 2.5 GT/s, 2 = 5 GT/s, 3 = 8 GT/s ...
+    public const uint LnkCapDllActiveReporting = 0x00100000; // PCI_EXP_LNKCAP_DLLLARC
     public const int LnkCtl = 0x10;           // 16 bits, PCI_EXP_LNKCTL
     public const ushort LnkCtlAspmMask = 0x0003;     // PCI_EXP_LNKCTL_ASPM
     public const ushort LnkCtlRcb = 0x0008;          // PCI_EXP_LNKCTL_RCB
@@ -172,6 +174,7 @@ public static class PciExpress
     public const ushort LnkCtlAutoBwIntEnable = 0x0800; // PCI_EXP_LNKCTL_AUTBWIE
     public const int LnkSta = 0x12;           // 16 bits, PCI_EXP_LNKSTA; bits 14, 15 RW1C
     public const ushort LnkStaRw1cBits = 0xc000;
+    public const ushort LnkStaDllActive = 0x2000;    // PCI_EXP_LNKSTA_DLLLA: Data Link Layer Link Active
     public const int SltCap = 0x14;           // 32 bits, PCI_EXP_SLTCAP
     public const int SltCtl = 0x18;           // 16 bits, PCI_EXP_SLTCTL
     public const int SltSta = 0x1a;           // 16 bits, PCI_EXP_SLTSTA; bits 0..4 and 8 RW1C
@@ -186,6 +189,7 @@ public static class PciExpress
     public const ushort DevCtl2LtrEnable = 0x0400; // PCI_EXP_DEVCTL2_LTR_EN
     public const int DevSta2 = 0x2a;          // 16 bits
     public const int LnkCap2 = 0x2c;          // 32 bits, PCI_EXP_LNKCAP2
+    public const uint LnkCap2SpeedsMask = 0x000000fe; // PCI_EXP_LNKCAP2_SLS: bit 1 2.5 GT/s, bit 2 5 GT/s, bit 3 8 GT/s ...
     public const int LnkCtl2 = 0x30;          // 16 bits, PCI_EXP_LNKCTL2
     public const int LnkSta2 = 0x32;          // 16 bits
     public const int SltCap2 = 0x34;          // 32 bits

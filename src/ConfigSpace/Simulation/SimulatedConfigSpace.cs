@@ -62,8 +62,46 @@ public sealed class SimulatedConfigSpace : IConfigSpace
         CheckRange(offset, buffer.Length);
         if (Faults.IoError) throw new ConfigSpaceAccessException(Address, offset, "read failed: Input/output error (EIO)");
         if (Faults.Vanished) { buffer.Fill(0xff); return; }
+        if (NotReady(out bool rrs))
+        {
+            buffer.Fill(0xff);
+            if (rrs && offset == Header.VendorId && buffer.Length >= 2) (buffer[0], buffer[1]) = (0x01, 0x00);
+            return;
+        }
         _config.AsSpan(offset, buffer.Length).CopyTo(buffer);
+        if (LinkDown && Masks.LinkStatusOffset is int lnkSta && lnkSta + 1 >= offset && lnkSta + 1 < offset + buffer.Length)
+            buffer[lnkSta + 1 - offset] &= unchecked((byte)~(PciExpress.LnkStaDllActive >> 8));
     }
+
+    // Timestamps (of Faults.Clock) until which the function reads all ones, answers RRS, or (a bridge) its link is down.
+    private long _unreachableUntil = long.MinValue, _rrsUntil = long.MinValue, _linkDownUntil = long.MinValue;
+
+    private long Now => Faults.Clock.GetTimestamp();
+
+    private long After(TimeSpan span) => span == TimeSpan.MaxValue ? long.MaxValue : Now + (long)(span.TotalSeconds * Faults.Clock.TimestampFrequency);
+
+    /// <summary>Not answering now (the link down, a reset still running, or gone for good); <paramref name="rrs"/>: with
+    /// Configuration RRS rather than nothing.</summary>
+    public bool NotReady(out bool rrs)
+    {
+        long now = Now;
+        rrs = false;
+        if (now < _unreachableUntil) return true;
+        rrs = now < _rrsUntil;
+        return rrs;
+    }
+
+    /// <summary>A bridge whose link is retraining after its Secondary Bus Reset (<see cref="SimulatedFaults.LinkDownAfterReset"/>).</summary>
+    public bool LinkDown => Now < _linkDownUntil;
+
+    /// <summary>Unreachable (all ones) for <paramref name="span"/> from now: the link above it is down.</summary>
+    public void HoldUnreachable(TimeSpan span) => _unreachableUntil = Math.Max(_unreachableUntil, After(span));
+
+    /// <summary>The RRS window is over (the kernel waited it out); a function that never comes back stays gone.</summary>
+    public void WaitedOut() => _rrsUntil = long.MinValue;
+
+    /// <summary>This bridge's link is down for <see cref="SimulatedFaults.LinkDownAfterReset"/> from now.</summary>
+    public void TakeLinkDown() => _linkDownUntil = After(Faults.LinkDownAfterReset);
 
     public void Write(int offset, ReadOnlySpan<byte> value)
     {
@@ -74,7 +112,7 @@ public sealed class SimulatedConfigSpace : IConfigSpace
         for (int i = 0; i < value.Length; i++) raw |= (uint)value[i] << (8 * i);
         _writes.Add(new SimulatedWrite(offset, value.Length, raw));
         if (Faults.VanishAfterWrites >= 0 && _writes.Count > Faults.VanishAfterWrites) Faults.Vanished = true;
-        if (Faults.Vanished || Dropped(offset)) return;
+        if (Faults.Vanished || NotReady(out _) || Dropped(offset)) return;
 
         bool flr = false;
         bool sbrBefore = SecondaryBusResetAsserted;
@@ -109,6 +147,8 @@ public sealed class SimulatedConfigSpace : IConfigSpace
             next[i] = (byte)((next[i] & ~Masks.Sticky[i]) | (_config[i] & Masks.Sticky[i]));
         _config = next;
         ResetCount++;
+        if (Faults.NeverBackAfterReset) _unreachableUntil = long.MaxValue;
+        else if (Faults.RrsAfterReset > TimeSpan.Zero) _rrsUntil = After(Faults.RrsAfterReset);
     }
 
     /// <summary>

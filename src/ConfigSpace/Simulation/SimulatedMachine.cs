@@ -15,6 +15,9 @@ public enum ResetBehavior
     ErrorButWorks,
     /// <summary>Reports an error and resets nothing.</summary>
     Fails,
+    /// <summary>The request does not return (the kernel asleep in the reset) until <see cref="SimulatedMachine.ReleaseBlockedResets"/>,
+    /// then resets as <see cref="Works"/>.</summary>
+    Blocks,
 }
 
 /// <summary>A simulated function: its config space plus what sysfs would say about it.</summary>
@@ -67,8 +70,26 @@ public sealed class SimulatedMachine : IPciAccess
         byte secondary = cfg[Type1.SecondaryBus], subordinate = cfg[Type1.SubordinateBus];
         foreach (var f in _functions.Values)
             if (f.Address.Domain == bridge.Address.Domain && f.Address.Bus >= secondary && f.Address.Bus <= subordinate && f.Space != bridge && secondary != 0)
+            {
                 f.Space.Reset();
+                if (bridge.Faults.LinkDownAfterReset > TimeSpan.Zero) f.Space.HoldUnreachable(bridge.Faults.LinkDownAfterReset);
+            }
+        if (bridge.Faults.LinkDownAfterReset > TimeSpan.Zero) bridge.TakeLinkDown();
     }
+
+    /// <summary>
+    /// How long the kernel's pci_dev_wait() waited in a sysfs reset for a function answering RRS (at most
+    /// PCIE_RESET_READY_POLL_MS, 60 s): tests move their clock by it. The request returns after that wait.
+    /// </summary>
+    public Action<TimeSpan>? KernelWaited { get; set; }
+
+    /// <summary>The kernel's bound on that wait (PCIE_RESET_READY_POLL_MS).</summary>
+    public static readonly TimeSpan KernelReadyPoll = TimeSpan.FromSeconds(60);
+
+    private readonly ManualResetEventSlim _blockedResets = new();
+
+    /// <summary>Lets every <see cref="ResetBehavior.Blocks"/> request return (tests call it when done).</summary>
+    public void ReleaseBlockedResets() => _blockedResets.Set();
 
     public bool Remove(PciAddress address) => _functions.Remove(address);
 
@@ -104,6 +125,12 @@ public sealed class SimulatedMachine : IPciAccess
             return new ResetRequestResult(false, $"reset method '{method}' is not offered (offered: {string.Join(' ', f.ResetMethods)})");
         if (f.Space.Faults.Vanished) return new ResetRequestResult(false, "No such device (ENODEV)");
         var behavior = f.BehaviorFor(method);
+        if (behavior == ResetBehavior.Blocks)
+        {
+            // A reset the kernel sleeps in uninterruptibly: the writer is held until released (or the kernel's bound).
+            _blockedResets.Wait(KernelReadyPoll);
+            behavior = ResetBehavior.Works;
+        }
         var saved = f.Space.Snapshot();
         if (behavior is ResetBehavior.Works or ResetBehavior.ErrorButWorks)
         {
@@ -114,6 +141,14 @@ public sealed class SimulatedMachine : IPciAccess
             }
             else
                 f.Space.Reset();
+        }
+        // pci_dev_wait(): the kernel waits while the function answers RRS (or nothing), up to its bound, and then
+        // restores the saved state whether or not the function came back.
+        if (f.Space.NotReady(out _))
+        {
+            var waited = f.Space.Faults.NeverBackAfterReset || f.Space.Faults.RrsAfterReset > KernelReadyPoll ? KernelReadyPoll : f.Space.Faults.RrsAfterReset;
+            if (KernelWaited is { } moveClock) moveClock(waited);
+            else f.Space.WaitedOut(); // no clock to move: the kernel's wait is taken as done
         }
         f.Space.RestoreKernelSavedState(saved);
         return behavior switch

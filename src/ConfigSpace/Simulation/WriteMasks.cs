@@ -25,6 +25,8 @@ public sealed class WriteMasks
                 InitiateFlrOffset = r.Offset;
             if (r.Structure.Key == StructureKey.Capability((int)CapabilityId.PowerManagement) && r.Spec.Offset == PowerManagement.Ctrl)
                 PowerControlOffset = r.Offset;
+            if (r.Structure.Key == StructureKey.Capability((int)CapabilityId.Express) && r.Spec.Offset == PciExpress.LnkSta)
+                LinkStatusOffset = r.Offset;
         }
     }
 
@@ -45,6 +47,9 @@ public sealed class WriteMasks
 
     /// <summary>The PM capability's control register (PMCSR), -1 without one.</summary>
     public int PowerControlOffset { get; } = -1;
+
+    /// <summary>The PCI Express Link Status register, null without one.</summary>
+    public int? LinkStatusOffset { get; }
 
     /// <summary>
     /// Fields whose hardware discards a value the specification does not allow (PM PowerState: a write of a D-state

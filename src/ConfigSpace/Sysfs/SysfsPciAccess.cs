@@ -128,7 +128,21 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
     /// <c>reset_method</c> list back (verbatim, so the same methods stay enabled in the same order; "default" when it
     /// could not be read). Never throws for a failed write: the status says what each write returned.
     /// </summary>
-    public ResetRequestResult RequestReset(PciAddress address, string method)
+    public ResetRequestResult RequestReset(PciAddress address, string method) => RequestReset(address, method, null);
+
+    /// <summary>With <see cref="ResetChild"/>: the <c>reset</c> write is made by a child process abandoned at
+    /// <paramref name="bound"/> (<see cref="Sysfs.ResetChild"/>); then <c>reset_method</c> is not put back (the
+    /// kernel is still in the reset, holding the device).</summary>
+    public ResetRequestResult RequestReset(PciAddress address, string method, TimeSpan bound) =>
+        RequestReset(address, method, ResetChild is null ? null : bound);
+
+    /// <summary>The child process that writes <c>reset</c>; null writes it from this process (the call then blocks as
+    /// long as the kernel does).</summary>
+    public ResetChild? ResetChild { get; init; }
+
+    public bool BoundsResets => ResetChild is not null;
+
+    private ResetRequestResult RequestReset(PciAddress address, string method, TimeSpan? bound)
     {
         string dir = DeviceDirectory(address);
         if (!_fs.Directory.Exists(dir)) return new ResetRequestResult(false, $"{address}: no sysfs node {dir}");
@@ -145,7 +159,18 @@ public sealed class SysfsPciAccess : IPciAccess, IDisposable
         bool reported = false;
         if (selectError is null)
         {
-            string? resetError = WriteAttribute(resetPath, "1");
+            string? resetError;
+            if (bound is { } b && ResetChild is { } child)
+            {
+                var outcome = child.Write(resetPath, "1", b);
+                if (outcome.Abandoned)
+                {
+                    status.Append(CultureInfo.InvariantCulture, $"; reset=1: {outcome.Error}; reset_method left as {method}");
+                    return new ResetRequestResult(false, status.ToString(), Abandoned: true);
+                }
+                resetError = outcome.Error;
+            }
+            else resetError = WriteAttribute(resetPath, "1");
             reported = resetError is null;
             status.Append(CultureInfo.InvariantCulture, $"; reset=1: {resetError ?? "ok"}");
             string restore = previous ?? "default";

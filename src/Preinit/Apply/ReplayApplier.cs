@@ -31,79 +31,13 @@ public sealed record ClearedRegister(string Register, int Offset, int Width, uin
     public override string ToString() => $"{Register}={Hex}";
 }
 
-/// <summary>What a reset step reports back.</summary>
-public sealed record ResetOutcome(bool Succeeded, string Detail);
-
-/// <summary>
-/// How a reset is done: pluggable, so a deeper reset (one that verifies the reset took effect, or falls back to a
-/// secondary bus reset of the port above) can replace the default without touching the planner or the applier.
-/// </summary>
-public interface IResetStep
-{
-    ResetOutcome Reset(IPciAccess access, PciAddress address, string method);
-}
-
-/// <summary>The default reset: sysfs <c>reset_method</c> + <c>reset</c> through <see cref="IPciAccess.RequestReset"/>,
-/// then a check that the function still answers.</summary>
-public sealed class AccessResetStep : IResetStep
-{
-    public static readonly AccessResetStep Instance = new();
-
-    public ResetOutcome Reset(IPciAccess access, PciAddress address, string method)
-    {
-        var result = access.RequestReset(address, method);
-        ushort vendor = access.Open(address).ReadWord(0);
-        if (vendor == 0xffff) return new ResetOutcome(false, $"reset by {method}: the function no longer answers");
-        return new ResetOutcome(result.Reported, $"reset by {method}: {result.Status}");
-    }
-}
-
-/// <summary>The overall time budget: the apply stops before a step once it has passed. Time comes from a
-/// <see cref="TimeProvider"/> so tests can move it.</summary>
-public sealed class Deadline
-{
-    private readonly TimeProvider _time;
-    private readonly long _start;
-    private readonly TimeSpan _budget;
-
-    public Deadline(TimeSpan budget, TimeProvider? time = null, long? startTimestamp = null)
-    {
-        _budget = budget;
-        _time = time ?? TimeProvider.System;
-        _start = startTimestamp ?? _time.GetTimestamp();
-    }
-
-    public static Deadline None => new(TimeSpan.MaxValue);
-    public bool Expired => _budget != TimeSpan.MaxValue && Elapsed >= _budget;
-    /// <summary>What is left of the budget (zero once expired; <see cref="TimeSpan.MaxValue"/> without a budget).</summary>
-    public TimeSpan Remaining => _budget == TimeSpan.MaxValue ? TimeSpan.MaxValue : Elapsed >= _budget ? TimeSpan.Zero : _budget - Elapsed;
-    public TimeSpan Elapsed => _time.GetElapsedTime(_start);
-}
-
-public sealed record ApplyOptions
-{
-    /// <summary>Extra writes after one that does not read back (bounded, as the kernel's retry for BARs).</summary>
-    public int Retries { get; init; } = 3;
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(1);
-    public Deadline Deadline { get; init; } = Deadline.None;
-    public IResetStep ResetStep { get; init; } = AccessResetStep.Instance;
-    /// <summary>After a Secondary Bus Reset, the wait before the first config request (PCIe: 100 ms).</summary>
-    public TimeSpan ResetSettle { get; init; } = TimeSpan.FromMilliseconds(100);
-    /// <summary>How long a function may take to answer after a bus reset before it is reported not answering.</summary>
-    public TimeSpan ResetReadyTimeout { get; init; } = TimeSpan.FromSeconds(1);
-    /// <summary>How the reset waits (tests move a fake clock instead of sleeping).</summary>
-    public Action<TimeSpan> Sleep { get; init; } = Thread.Sleep;
-    /// <summary>Called once per function, before its first error status write, with every register about to be
-    /// cleared as read then: the evidence survives the clear (the runner logs it to the kernel log).</summary>
-    public Action<PciAddress, IReadOnlyList<ClearedRegister>>? BeforeClearing { get; init; }
-}
-
 /// <summary>
 /// Runs a plan: for each write, compare the register with the wanted bits and skip it when it already holds them,
 /// write, read back, retry a bounded number of times. The compare uses what this run last read from the register (the
 /// matching read, then every read-back), which saves a config read per step: nothing else writes config space before
 /// drivers bind. Clear steps and everything after a reset read the device afresh. A device that vanishes or reads all
-/// ones stops its own steps only; the deadline stops everything and the rest is reported as not done.
+/// ones stops its own steps only; the deadline stops everything and the rest is reported as not done, except a reset
+/// unit already started (<see cref="UnitGate"/>): it runs to its end under the hard deadline.
 /// </summary>
 public static class ReplayApplier
 {
@@ -133,11 +67,19 @@ public static class ReplayApplier
                 f.Mirror = m.Present[..Math.Min(f.Reach, m.Present.Length)];
         PciAddress lastAddress = default;
         FunctionState? last = null;
-        foreach (var step in plan.Steps)
+        var units = new UnitGate(plan, access, options);
+        for (int i = 0; i < plan.Steps.Count; i++)
         {
-            if (options.Deadline.Expired)
+            var step = plan.Steps[i];
+            if (units.Refused(i) is { } refused)
             {
-                results.Add(new StepResult(step, StepOutcome.NotDone, 0, "deadline reached"));
+                results.Add(new StepResult(step, StepOutcome.NotDone, 0, refused));
+                continue;
+            }
+            var deadline = units.Deadline(i);
+            if (deadline.Expired)
+            {
+                results.Add(new StepResult(step, StepOutcome.NotDone, 0, deadline == options.Deadline ? "deadline reached" : "hard deadline reached"));
                 continue;
             }
             if (last is null || step.Address != lastAddress) (last, lastAddress) = (functions[step.Address], step.Address);
@@ -153,7 +95,7 @@ public static class ReplayApplier
                 var space = function.Space ??= access.Open(step.Address);
                 if (step.Kind == StepKind.Reset)
                 {
-                    result = DoReset(step, resets);
+                    result = DoReset(step, resets, deadline, units.RestoreAllowance);
                     function.Mirror = null; // unknown after a reset: read the device from here on
                     if (result.Reset is { StillRunning: true }) function.Gone = "the kernel was still resetting it at the deadline";
                 }
@@ -166,10 +108,10 @@ public static class ReplayApplier
                         if (read.TryGetValue(step, out uint v)) before = v;
                     }
                     // The evidence was read just now: a bit latched since stays set (written as 0), a later run clears it.
-                    result = DoWrite(step, space, options, function.Mirror, before);
+                    result = DoWrite(step, space, options, deadline, function.Mirror, before);
                     if (before is not null) result = result with { Before = before };
                     // A D-state change: the function must not be accessed again before the spec's delay.
-                    if (result.Writes > 0 && step.Settle > TimeSpan.Zero) Settle(step.Settle, options);
+                    if (result.Writes > 0 && step.Settle > TimeSpan.Zero) Settle(step.Settle, options, deadline);
                 }
             }
             catch (DeviceRemovedException e)
@@ -223,9 +165,9 @@ public static class ReplayApplier
 
     /// <summary>A reset is done when config space shows it took effect (or cannot show it: no MSI/MSI-X, reported as
     /// not verifiable); otherwise it failed, and the restore steps still run.</summary>
-    private static StepResult DoReset(PlanStep step, VerifiedReset resets)
+    private static StepResult DoReset(PlanStep step, VerifiedReset resets, Deadline deadline, TimeSpan restore)
     {
-        var r = resets.Run(step);
+        var r = resets.Run(step, deadline, restore);
         if (r.Verified || !r.Verifiable) return new StepResult(step, StepOutcome.Done, 0, null, r);
         var attempts = new List<string>(r.Attempts.Count);
         foreach (var a in r.Attempts) attempts.Add($"{a.Method}: {a.Status}, {a.Evidence}".TrimEnd(' ', ','));
@@ -234,7 +176,7 @@ public static class ReplayApplier
     }
 
     /// <param name="justRead">The register as read a moment ago (a clear step's evidence): not read again.</param>
-    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, byte[]? mirror, uint? justRead = null)
+    private static StepResult DoWrite(PlanStep step, IConfigSpace space, ApplyOptions options, Deadline deadline, byte[]? mirror, uint? justRead = null)
     {
         bool fresh = mirror is null || step.Kind == StepKind.ClearStatus || step.Offset + step.Width > mirror.Length;
         uint current = justRead ?? (fresh ? Read(space, step.Offset, step.Width) : Read(mirror!, step.Offset, step.Width));
@@ -253,15 +195,15 @@ public static class ReplayApplier
             if (mirror is not null && step.Offset + step.Width <= mirror.Length) Store(mirror, step.Offset, step.Width, current);
             if (step.Satisfied(current)) return new StepResult(step, StepOutcome.Done, writes);
             if (IsGone(space, step, current)) return new StepResult(step, StepOutcome.Failed, writes, "device gone: reads all ones");
-            if (options.Deadline.Expired) break;
+            if (deadline.Expired) break;
         }
         return new StepResult(step, StepOutcome.Failed, writes,
             $"{step.Register} reads 0x{current & step.Check:x} after {writes} write(s), wanted 0x{step.Expected & step.Check:x} (mask 0x{step.Check:x})");
     }
 
-    private static void Settle(TimeSpan wanted, ApplyOptions options)
+    private static void Settle(TimeSpan wanted, ApplyOptions options, Deadline deadline)
     {
-        var left = options.Deadline.Remaining;
+        var left = deadline.Remaining;
         var span = wanted < left ? wanted : left;
         if (span > TimeSpan.Zero) options.Sleep(span);
     }

@@ -60,14 +60,29 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
     // Bridges already reset in this run, and the markers their reset was checked against, per function below them.
     private readonly Dictionary<PciAddress, (string Status, Dictionary<PciAddress, List<Marker>> Markers)> _bridgesReset = [];
 
-    public ResetResult Run(PlanStep step)
+    private readonly ResetWaits _waits = new(access, options.Timings, options.Sleep);
+    private Deadline _bound = Deadline.None;
+
+    /// <summary>Resets by the step's methods in turn, every wait cut at <paramref name="bound"/> (the hard deadline:
+    /// a started reset's unit was allowed its worst wait before the soft one).</summary>
+    /// <param name="restore">What the restore after it is allowed: a method starts only when the time left before
+    /// the soft deadline covers its worst wait and this.</param>
+    public ResetResult Run(PlanStep step, Deadline bound, TimeSpan restore)
     {
+        _bound = _waits.Bound = bound;
         var attempts = new List<ResetAttempt>();
         foreach (string method in step.ResetMethods)
         {
-            if (options.Deadline.Expired)
+            if (bound.Expired)
             {
                 attempts.Add(new ResetAttempt(method, "not tried: deadline reached", false, 0, ""));
+                break;
+            }
+            bool done = method == "bridge" && step.ResetBridge is { } b && _bridgesReset.ContainsKey(b);
+            var need = options.Timings.Worst(method) + restore;
+            if (!done && options.Deadline.Remaining < need)
+            {
+                attempts.Add(new ResetAttempt(method, $"not tried: {UnitGate.Ms(options.Deadline.Remaining)} left before the deadline, a reset by {method} and the restore need up to {UnitGate.Ms(need)}", false, 0, ""));
                 break;
             }
             var clock = Stopwatch.StartNew();
@@ -82,10 +97,11 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
             {
                 markers = Prepare(step.Address, ourReset: false);
                 var outcome = Request(step.Address, method);
-                if (outcome is null)
+                if (outcome.Abandoned)
                 {
-                    // The kernel may wait up to 60 s for a device that answers with retries; we do not.
-                    attempts.Add(new ResetAttempt(method, "no return by the deadline: the kernel is still resetting", false, Ms(clock), ""));
+                    // The kernel may wait up to 60 s for a device that answers with retries; we do not. It restores
+                    // the header itself when its wait ends (pci_reset_function(): pci_dev_restore()).
+                    attempts.Add(new ResetAttempt(method, $"{outcome.Detail}: abandoned, the kernel is still resetting (it restores the header itself when done)", false, Ms(clock), ""));
                     return new ResetResult(attempts, StillRunning: true);
                 }
                 if (markers.Count == 0)
@@ -104,34 +120,37 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
     }
 
     /// <summary>
-    /// The sysfs-style request, on its own thread when there is a deadline: writing <c>reset</c> blocks in the kernel
-    /// (pci_dev_wait() allows a device up to 60 s), and preinit must not outlive its budget. Null when it had not
-    /// returned by the deadline.
+    /// The sysfs-style request, bounded: writing <c>reset</c> blocks in the kernel (pci_dev_wait() allows a device up
+    /// to 60 s, asleep uninterruptibly). An access that bounds the write itself (sysfs: a child process abandoned at the
+    /// bound, <see cref="IPciAccess.BoundsResets"/>) is called with the bound; any other runs on its own thread, joined
+    /// up to the bound; <see cref="ResetOutcome.Abandoned"/> when it had not returned by then.
     /// </summary>
-    private ResetOutcome? Request(PciAddress address, string method)
+    private ResetOutcome Request(PciAddress address, string method)
     {
-        var left = options.Deadline.Remaining;
-        if (left == TimeSpan.MaxValue) return options.ResetStep.Reset(access, address, method);
+        var left = _bound.Remaining;
+        var worst = options.Timings.Worst(method);
+        var bound = worst < left ? worst : left;
+        if (left == TimeSpan.MaxValue && !access.BoundsResets) return options.ResetStep.Reset(access, address, method, bound);
+        if (access.BoundsResets) return options.ResetStep.Reset(access, address, method, bound);
         ResetOutcome? outcome = null;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
-            try { outcome = options.ResetStep.Reset(access, address, method); }
+            try { outcome = options.ResetStep.Reset(access, address, method, bound); }
             catch (Exception e) { failure = e; }
         }) { IsBackground = true, Name = $"reset {address}" };
         thread.Start();
-        if (!thread.Join(left)) return null;
+        if (!thread.Join(bound)) return new ResetOutcome(false, $"reset by {method}: no return within {bound.TotalMilliseconds:0} ms", Abandoned: true);
         if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        return outcome;
+        return outcome!;
     }
 
     private static double Ms(Stopwatch clock) => Math.Round(clock.Elapsed.TotalMilliseconds, 3);
 
     /// <summary>
     /// Secondary Bus Reset through the parent's Bridge Control, as pci_reset_secondary_bus() does: assert, hold 2 ms
-    /// (the spec's Trst is 1 ms), deassert, wait 100 ms before the first config request, then poll each function's
-    /// Vendor ID until it answers (not all ones, not a Configuration Request Retry) or the wait runs out. Every wait is
-    /// bounded by <see cref="ApplyOptions.ResetReadyTimeout"/> and the deadline. Done once per bridge in a run.
+    /// (the spec's Trst is 1 ms), deassert, then the kernel's waits (<see cref="ResetWaits"/>) for every function below.
+    /// Done once per bridge in a run.
     /// </summary>
     private (string Status, List<Marker> Markers) BridgeReset(PciAddress bridge, PlanStep step)
     {
@@ -147,36 +166,13 @@ public sealed class VerifiedReset(IPciAccess access, ApplyOptions options)
         // Discard Timer Status is write-1-to-clear: written as 0 so the reset does not clear it.
         ushort control = (ushort)(space.ReadWord(Type1.BridgeControl) & ~(ushort)BridgeControl.DiscardTimerStatus);
         space.WriteWord(Type1.BridgeControl, (ushort)(control | (ushort)BridgeControl.BusReset));
-        options.Sleep(TimeSpan.FromMilliseconds(2));
+        options.Sleep(options.Timings.BusResetHold);
         space.WriteWord(Type1.BridgeControl, (ushort)(control & ~(ushort)BridgeControl.BusReset));
-        var waited = Stopwatch.StartNew();
-        Wait(options.ResetSettle);
-        string status = $"{bridge} Bridge Control Secondary Bus Reset asserted 2 ms";
-        foreach (var a in markers.Keys)
-        {
-            if (!WaitUntilAnswers(a, waited)) status += $"; {a} did not answer within {options.ResetReadyTimeout.TotalMilliseconds:0} ms";
-        }
+        string status = $"{bridge} Bridge Control Secondary Bus Reset asserted {options.Timings.BusResetHold.TotalMilliseconds:0} ms";
+        foreach (var (a, why) in _waits.AfterBusReset(bridge, [.. markers.Keys]))
+            status += $"; {a} did not come back: {why}";
         _bridgesReset[bridge] = (status, markers);
         return (status, markers[step.Address]);
-    }
-
-    private void Wait(TimeSpan wanted)
-    {
-        var left = options.Deadline.Remaining;
-        var span = wanted < left ? wanted : left;
-        if (span > TimeSpan.Zero) options.Sleep(span);
-    }
-
-    private bool WaitUntilAnswers(PciAddress address, Stopwatch since)
-    {
-        var space = access.Open(address);
-        while (true)
-        {
-            ushort vendor = space.ReadWord(Header.VendorId);
-            if (vendor is not (0xffff or 0x0001)) return true;
-            if (since.Elapsed >= options.ResetReadyTimeout || options.Deadline.Expired) return false;
-            Wait(TimeSpan.FromMilliseconds(10));
-        }
     }
 
     /// <summary>Makes the function's state observably not-reset, and returns the bits that must read 0 after a reset.</summary>

@@ -20,9 +20,21 @@ public sealed class ReplayPlan
     /// <summary>Per restored device: registers not written because the capture does not hold all their bytes.</summary>
     public IReadOnlyDictionary<PciAddress, IReadOnlyList<string>> LeftOut { get; init; } = new Dictionary<PciAddress, IReadOnlyList<string>>();
 
+    /// <summary>The resets with their restores, each a run of <see cref="Steps"/>: see <see cref="ResetUnit"/>.</summary>
+    public IReadOnlyList<ResetUnit> Units { get; init; } = [];
+
     public IEnumerable<PlanStep> StepsFor(PciAddress address)
     {
         foreach (var s in Steps)
             if (s.Address == address) yield return s;
     }
 }
+
+/// <summary>
+/// One reset domain as one unit: <see cref="ReplayPlan.Steps"/>[<see cref="First"/>..<see cref="End"/>) holds the
+/// reset steps of every function the reset reaches (all functions below <see cref="Bridge"/> for its Secondary Bus
+/// Reset, else the function alone), then their restore steps. The apply starts a unit only when the time left covers
+/// its worst wait and its restore, and once started runs it to its end (under the hard deadline): a function is never
+/// reset and left unrestored.
+/// </summary>
+public sealed record ResetUnit(int First, int End, PciAddress? Bridge, IReadOnlyList<PciAddress> Domain);

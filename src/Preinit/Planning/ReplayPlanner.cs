@@ -59,11 +59,7 @@ public static class ReplayPlanner
         // the endpoints below them.
         var steps = new List<PlanStep>();
         foreach (var f in quiet) steps.AddRange(f.Steps(PlanStage.Quiesce));
-        foreach (var f in restored) steps.AddRange(f.Steps(PlanStage.Reset));
-        foreach (var f in restored)
-            if (f.IsBridge) steps.AddRange(f.Steps(PlanStage.Restore));
-        foreach (var f in restored)
-            if (!f.IsBridge) steps.AddRange(f.Steps(PlanStage.Restore));
+        var units = Units(restored, steps);
 
         var notes = new Dictionary<PciAddress, IReadOnlyList<string>>(restored.Count);
         var leftOut = new Dictionary<PciAddress, IReadOnlyList<string>>();
@@ -83,7 +79,49 @@ public static class ReplayPlanner
             NotQuiesced = notQuiesced,
             KernelOwned = kernelOwned,
             LeftOut = leftOut,
+            Units = units,
         };
+    }
+
+    /// <summary>
+    /// Appends the restores to <paramref name="steps"/> after the quiesce: bridges first (never in a reset domain:
+    /// bridges are not reset, and a bridge is reset through only when every function below it is), then each reset
+    /// domain as one unit (its resets, then its functions' restores), then every other endpoint's restore.
+    /// </summary>
+    private static List<ResetUnit> Units(List<FunctionPlan> restored, List<PlanStep> steps)
+    {
+        var domainOf = new Dictionary<PciAddress, PciAddress>();
+        var bridgeOf = new Dictionary<PciAddress, PciAddress>();
+        foreach (var f in restored)
+            foreach (var s in f.Steps(PlanStage.Reset))
+            {
+                if (s.ResetBridge is { } b)
+                    foreach (var a in s.ResetGroup) (domainOf[a], bridgeOf[a]) = (s.ResetGroup[0], b);
+                domainOf.TryAdd(f.Address, f.Address);
+            }
+        foreach (var f in restored)
+            if (f.IsBridge) steps.AddRange(f.Steps(PlanStage.Restore));
+        var byKey = new SortedDictionary<PciAddress, List<FunctionPlan>>();
+        foreach (var f in restored)
+            if (domainOf.TryGetValue(f.Address, out var key))
+            {
+                if (!byKey.TryGetValue(key, out var list)) byKey[key] = list = [];
+                list.Add(f);
+            }
+        var units = new List<ResetUnit>(byKey.Count);
+        foreach (var (key, functions) in byKey)
+        {
+            int first = steps.Count;
+            foreach (var f in functions) steps.AddRange(f.Steps(PlanStage.Reset));
+            foreach (var f in functions)
+                if (!f.IsBridge) steps.AddRange(f.Steps(PlanStage.Restore));
+            var domain = new List<PciAddress>(functions.Count);
+            foreach (var f in functions) domain.Add(f.Address);
+            units.Add(new ResetUnit(first, steps.Count, bridgeOf.TryGetValue(key, out var b) ? b : null, domain));
+        }
+        foreach (var f in restored)
+            if (!f.IsBridge && !domainOf.ContainsKey(f.Address)) steps.AddRange(f.Steps(PlanStage.Restore));
+        return units;
     }
 
     /// <summary>A matched function: quiesced (endpoints), reset when the rules say so, then restored in order.</summary>

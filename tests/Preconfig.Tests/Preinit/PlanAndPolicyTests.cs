@@ -259,10 +259,19 @@ public class PlanAndPolicyTests
             Assert.Equal(vga ? 0 : 1, f.Space.ResetCount);
             Assert.Empty(crash.Differences(f.Address));
         }
-        // The reset steps sit between the quiesce and the restore.
-        var phases = crash.Plan!.Steps.Select(s => s.Phase).ToList();
+        // Every quiesce comes before any reset; each reset is followed by its own function's restore, not by the other
+        // resets (pci_reset_function(): pci_dev_save_and_disable(), the reset, pci_dev_restore(), one function at a time).
+        var steps = crash.Plan!.Steps;
+        var phases = steps.Select(s => s.Phase).ToList();
         Assert.True(phases.LastIndexOf(StepPhase.Quiesce) < phases.IndexOf(StepPhase.Reset));
-        Assert.True(phases.LastIndexOf(StepPhase.Reset) < phases.FindIndex(p => p > StepPhase.Reset));
+        foreach (var unit in crash.Plan.Units)
+        {
+            var reset = Enumerable.Range(unit.First, unit.End - unit.First).Where(i => steps[i].Kind == StepKind.Reset).ToList();
+            Assert.NotEmpty(reset);
+            Assert.All(Enumerable.Range(reset[^1] + 1, unit.End - reset[^1] - 1), i => Assert.Contains(steps[i].Address, unit.Domain));
+            Assert.Contains(steps.Skip(reset[^1] + 1).Take(unit.End - reset[^1] - 1), s => s.Phase == StepPhase.Command);
+        }
+        Assert.Equal(steps.Count(s => s.Kind == StepKind.Reset), crash.Plan.Units.Count);
     }
 
     [Fact]
@@ -284,7 +293,7 @@ public class PlanAndPolicyTests
     private sealed class RecordingReset : IResetStep
     {
         public List<(PciAddress, string)> Calls { get; } = [];
-        public ResetOutcome Reset(IPciAccess access, PciAddress address, string method)
+        public ResetOutcome Reset(IPciAccess access, PciAddress address, string method, TimeSpan bound)
         {
             Calls.Add((address, method));
             return new ResetOutcome(false, "hook says no");

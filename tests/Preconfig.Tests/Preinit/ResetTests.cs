@@ -9,12 +9,12 @@ namespace Preconfig.Tests.Preinit;
 public class ResetTests
 {
     // The Realtek NIC (class 0200, MSI and MSI-X) alone on bus 7; the LSI SAS controller (class 0107) alone on bus 4.
-    private static readonly PciAddress Nic = PciAddress.Parse("0000:07:00.0");
+    internal static readonly PciAddress Nic = PciAddress.Parse("0000:07:00.0");
     private static readonly PciAddress Sas = PciAddress.Parse("0000:04:00.0");
-    private static readonly PciAddress Vga = PciAddress.Parse("0000:06:00.0");
-    private static readonly PciAddress Audio = PciAddress.Parse("0000:06:00.1");
+    internal static readonly PciAddress Vga = PciAddress.Parse("0000:06:00.0");
+    internal static readonly PciAddress Audio = PciAddress.Parse("0000:06:00.1");
 
-    private static SimulatedCrash Crash(params (PciAddress Address, string[] Methods)[] offered)
+    internal static SimulatedCrash Crash(params (PciAddress Address, string[] Methods)[] offered)
     {
         var crash = SimulatedCrash.FromDump(Path.Combine(RepoPaths.RealDumps, "pciutils-tests/tree-asus-p6t6")).Dirty(seed: 5);
         foreach (var f in crash.Machine.Functions) f.ResetMethods.Clear();
@@ -234,7 +234,7 @@ public class ResetTests
         Assert.Contains("quirk_no_bus_reset", crash.Outcome(atheros).Reason);
     }
 
-    private sealed class ManualClock : TimeProvider
+    internal sealed class ManualClock : TimeProvider
     {
         public long Ticks { get; set; }
         public override long GetTimestamp() => Ticks;
@@ -243,25 +243,29 @@ public class ResetTests
     }
 
     [Fact]
-    public void The_deadline_covers_resets()
+    public void A_reset_starts_only_when_the_time_left_covers_its_worst_wait_and_its_restore()
     {
         var crash = Crash((Nic, ["bus"]), (Sas, ["bus"]), (PciAddress.Parse("0000:08:00.0"), ["bus"]));
         var clock = new ManualClock();
-        // Each bus reset takes 1 s, as on real hardware after the port's link-active timeout.
-        crash.Machine.ResetRequested = (_, _) => clock.Advance(TimeSpan.FromSeconds(1));
-        var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(1500), clock)) with { Sleep = clock.Advance };
+        // Each bus reset takes 1.5 s, as on real hardware after the port's link-active timeout.
+        crash.Machine.ResetRequested = (_, _) => clock.Advance(TimeSpan.FromMilliseconds(1500));
+        var options = Options(deadline: new Deadline(TimeSpan.FromSeconds(5), clock)) with { Sleep = clock.Advance };
         crash.Preinit(Policy(NetworkAndStorage), options);
         var resets = crash.Plan!.Steps.Where(s => s.Kind == Preconfig.Preinit.Planning.StepKind.Reset).Select(s => s.Address).ToList();
         Assert.Equal(3, resets.Count);
-        // Two resets start before 1.5 s; nothing starts after.
-        Assert.Equal(2, resets.Count(a => crash.Machine[a].Space.ResetCount == 1));
-        Assert.Contains(crash.Results, r => r.Outcome == StepOutcome.NotDone && r.Error == "deadline reached");
-        Assert.Contains(crash.Report!.Devices, d => d.Outcome == PreinitReport.Failed && d.Reason.Contains("deadline"));
+        // A kernel bus reset may wait ChildStart + 2 + 20 + 1000 + 100 + ReadyPoll (1000) = 2322 ms: at 0 and 1.5 s that
+        // fits the 5 s; at 3 s it does not, so the third is not started, and its function is still restored.
+        Assert.Equal(2322, ResetTimings.Kernel.Worst("bus").TotalMilliseconds);
+        Assert.Equal([1, 1, 0], resets.Select(a => crash.Machine[a].Space.ResetCount));
+        var refused = crash.Results.Single(r => r.Outcome == StepOutcome.NotDone);
+        Assert.Equal(resets[2], refused.Step.Address);
+        Assert.StartsWith("reset not started: 2000 ms left before the deadline", refused.Error);
+        Assert.All(resets, a => Assert.Empty(crash.Differences(a)));
     }
 
     private sealed class StuckReset(ManualResetEventSlim release) : IResetStep
     {
-        public ResetOutcome Reset(IPciAccess access, PciAddress address, string method)
+        public ResetOutcome Reset(IPciAccess access, PciAddress address, string method, TimeSpan bound)
         {
             release.Wait(TimeSpan.FromSeconds(30)); // the kernel waiting for a device that keeps answering with retries
             return new ResetOutcome(true, "late");
@@ -275,7 +279,12 @@ public class ResetTests
         using var release = new ManualResetEventSlim();
         try
         {
-            var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(200))) with { ResetStep = new StuckReset(release) };
+            // Worst wait of an FLR here: ChildStart 50 + Settle 100 + ReadyPoll 100 = 250 ms: abandoned then.
+            var timings = ResetTimings.Kernel with { ChildStart = TimeSpan.FromMilliseconds(50), ReadyPoll = TimeSpan.FromMilliseconds(100) };
+            var options = Options(deadline: new Deadline(TimeSpan.FromMilliseconds(400))) with
+            {
+                ResetStep = new StuckReset(release), Timings = timings, HardDeadline = new Deadline(TimeSpan.FromMilliseconds(600)),
+            };
             var report = crash.Preinit(Policy(NetworkAndStorage), options);
             var d = crash.Outcome(Nic);
             Assert.Equal(PreinitReport.Failed, d.Outcome);

@@ -8,13 +8,20 @@ namespace Preconfig.Tests.Preinit;
 public sealed class RestoreOrderTests
 {
     [Fact]
-    public void Docs_preinit_md_restore_order_is_the_list_the_planner_walks()
+    public void Docs_preinit_md_restore_order_is_the_list_the_planner_walks() =>
+        GeneratedSection("restore-order", "src/Preinit/Planning/RestoreOrder.cs (RestoreOrder.Markdown())", RestoreOrder.Markdown());
+
+    [Fact]
+    public void Docs_preinit_md_reset_waits_are_the_figures_the_apply_uses() =>
+        GeneratedSection("reset-waits", "src/Preinit/Apply/ResetTimings.cs (ResetTimings.Markdown())", Preconfig.Preinit.Apply.ResetTimings.Kernel.Markdown());
+
+    /// <summary>docs/preinit.md holds <paramref name="expected"/> between the section's generated-from markers.</summary>
+    private static void GeneratedSection(string name, string source, string expected)
     {
-        const string Begin = "<!-- restore-order: generated from src/Preinit/Planning/RestoreOrder.cs (RestoreOrder.Markdown()); tests/Preconfig.Tests/Preinit/RestoreOrderTests.cs checks it -->";
-        const string End = "<!-- end restore-order -->";
-        string section = DocSection.Between("preinit.md", Begin, End);
-        string expected = RestoreOrder.Markdown().TrimEnd('\n');
-        Assert.True(section == expected, $"docs/preinit.md's restore order is not the list; put this between the markers:\n{expected}");
+        string begin = $"<!-- {name}: generated from {source}; tests/Preconfig.Tests/Preinit/RestoreOrderTests.cs checks it -->";
+        string section = DocSection.Between("preinit.md", begin, $"<!-- end {name} -->");
+        expected = expected.TrimEnd('\n');
+        Assert.True(section == expected, $"docs/preinit.md's {name} is not the list; put this between the markers:\n{expected}");
     }
 
     /// <summary>The word the capabilities line must have for each capability setpci names (the test's own list).</summary>
