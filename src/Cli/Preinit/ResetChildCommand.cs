@@ -17,7 +17,7 @@ internal static class ResetChildCommand
         var command = new Command(ResetChild.Verb, "Internal: write a sysfs reset attribute for preinit (a child it may abandon)") { Hidden = true };
         command.Arguments.Add(path);
         command.Arguments.Add(text);
-        command.SetAction(pr => ResetChild.WriteAttribute(pr.GetValue(path)!, pr.GetValue(text)!, Console.Error));
+        command.SetAction(pr => ResetChild.WriteAttribute(pr.GetValue(path)!, pr.GetValue(text)!, Console.Error, Console.Out));
         return command;
     }
 }

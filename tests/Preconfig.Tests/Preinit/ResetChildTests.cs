@@ -34,6 +34,20 @@ public sealed class ResetChildTests() : TempDirectoryTest("reset-child-")
     }
 
     [Fact]
+    public void A_child_that_never_says_it_started_is_abandoned_at_the_start_bound()
+    {
+        // The write's bound counts from the child's "writing" line (process start under emulation took about 1 s);
+        // a child that never gets there is still abandoned, at StartBound.
+        var silent = new ResetChild("/bin/sh", ["-c", "exec sleep 30", "sh"]);
+        var watch = Stopwatch.StartNew();
+        var outcome = silent.Write(Path.Combine(Dir, "reset"), "1", TimeSpan.FromMilliseconds(100));
+        Assert.True(outcome.Abandoned);
+        Assert.Contains($"did not start within {ResetChild.StartBound.TotalMilliseconds} ms", outcome.Error);
+        Assert.InRange(watch.Elapsed, ResetChild.StartBound, ResetChild.StartBound + TimeSpan.FromSeconds(5));
+        if (outcome.ProcessId is int pid) System.Diagnostics.Process.GetProcessById(pid).Kill();
+    }
+
+    [Fact]
     public void Preinit_exits_within_the_hard_bound_while_the_reset_write_still_blocks()
     {
         var crash = Crash((Nic, ["flr"]));
