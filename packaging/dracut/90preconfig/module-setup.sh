@@ -28,10 +28,11 @@ install() {
     fi
     # kdump-utils runs /etc/kdump/post.d/* after the dump (it installs them); ours calls this to save preinit's
     # report into the dump directory. With the tools it runs: kdump-utils' kdumpbase installs tail, cut, sed and stat
-    # but not find or sort (tests/e2e/kdump.sh dracut: without them no dump directory is ever found).
+    # but not find or sort (tests/e2e/kdump.sh dracut: without them no dump directory is ever found), nor mktemp, which
+    # the record script creates its temp file with (without it: "cannot create a file in /sysroot/var/crash/...").
     if dracut_module_included "kdumpbase"; then
         inst_script /usr/lib/preconfig/preconfig-kdump-record
-        inst_multiple find sort tail cut stat sed cp mv chmod sync
+        inst_multiple find sort tail cut stat sed cp mv chmod sync mktemp date head cat rm ls
     fi
     inst_hook pre-udev 00 "$moddir/preconfig-pre-udev.sh"
 }
