@@ -23,6 +23,9 @@
 #   dracut      the kdump initramfs built by the real dracut 059 as kdump-utils' mkdumprd builds it (tests/e2e/dracut):
 #               preinit in dracut's pre-udev hook before udevd and any module, restored, dump and report on the disk
 #   rpm         (no QEMU) ./build.sh --rpm's package: rpmlint clean, installed with rpm --root: files, key, scriptlets
+#   fidelity-none, fidelity  (by name only, not in the default list yet) the dump against guest memory QEMU saved at
+#               the crash (pvpanic, QMP), page by page
+#               (fidelity/run.sh): without and with preconfig; prints E2E-FIDELITY figures
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
 #   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
 #   distro-faults  the same Debian with preconfig broken three ways, then purged: kdump-tools still loads and dumps
@@ -111,6 +114,7 @@ run_scenario() {
   [ "$1" = rpm ] && { "$here/rpm/check.sh" "$work"; return; }
   case "$1" in distro|distro-faults) "$here/distro/run.sh" "$cache" "$work" "$1"; return ;; esac
   case "$1" in arm64-*) "$here/arm64/run.sh" "$1" "$cache" "$work"; return ;; esac
+  case "$1" in fidelity*) "$here/fidelity/run.sh" "$cache" "$work" "$1" "$(free_port)"; return ;; esac
   # Time limits leave room for a loaded 2-core machine (a run takes 15-40 s when idle, 3x that under load).
   local s=$1 log="$work/$s.log" port limit=180 append rate=1
   rm -f "$work/matrix-$s.json" "$work/lsi-$s.json"   # the table reads only what this run found
