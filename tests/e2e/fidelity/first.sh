@@ -8,5 +8,5 @@ n=0; while [ ! -b /dev/nvme0n1 ] && [ $n -lt 40 ]; do sleep 0.25; n=$((n + 1)); 
 # The disk's blocks from 448 MiB on carry PRECONFIG-E2E-IO (tests/e2e/fidelity/run.sh): what they land in is theirs.
 ( while :; do dd if=/dev/nvme0n1 of=/dev/null bs=64k skip=7168 count=256 iflag=direct 2>/dev/null; done ) &
 mark FIDELITY first pvpanic=$(ls /sys/bus/pci/drivers/pvpanic-pci 2>/dev/null | grep -c :) disk=$([ -b /dev/nvme0n1 ] && echo nvme0n1 || echo none) io_pid=$!
-kdump_base=/capture-fidelity.gz
+kdump_base=/capture-matrix.gz
 [ "$mode" = fidelity-none ] && append="$append preconfig=off"

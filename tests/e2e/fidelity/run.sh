@@ -7,32 +7,14 @@
 # compares it page by page with the saved memory over the first kernel's RAM.
 # Prints "E2E-FIDELITY scenario=S pages_compared=P pages_changed=C bytes_changed=B quiesced_at_ms=T" (T: the
 # capture kernel's uptime when the boot hook, preinit's quiesce included, was done; - without preconfig) and
-# "e2e: PASS|FAIL S (...)". Usage: run.sh CACHE WORK SCENARIO
+# "e2e: PASS|FAIL S (...)". Usage: run.sh CACHE WORK SCENARIO PORT (PORT, PORT+1: free UDP ports on loopback)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 e2e=$(cd "$here/.." && pwd)
-cache=$1 work=$2 s=$3
+cache=$1 work=$2 s=$3 port=$4
 mem=512 log="$work/$s.log"
 fail() { echo "e2e: FAIL $s: $*"; exit 1; }
-kver=$(cat "$cache/kernel/version")
-kmod="$cache/kernel/lib/modules/$kver/kernel"
-
-# Images: the matrix ones (the nvme driver and its dependencies in both kernels) plus pvpanic and these scripts.
-extra="$work/fidelity-extra"
-rm -rf "$extra"; mkdir -p "$extra/e2e/fidelity" "$extra/usr/lib/modules/fidelity"
-cp "$here/first.sh" "$here/capture.sh" "$extra/e2e/fidelity/"
-for m in pvpanic pvpanic-pci; do
-  f=$(find "$kmod" -name "$m.ko" | head -n 1)
-  [ -n "$f" ] || fail "$m.ko not in the kernel's modules"
-  cp "$f" "$extra/usr/lib/modules/fidelity/"
-done
-pack() { (cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6) > "$2"; }
-pack "$extra" "$work/fidelity-extra.cpio.gz"
-cat "$work/capture-matrix.gz" "$work/fidelity-extra.cpio.gz" > "$work/capture-fidelity.gz"
-rm -rf "$work/fidelity-first"; mkdir -p "$work/fidelity-first"
-cp "$work/capture-fidelity.gz" "$work/fidelity-first/"
-pack "$work/fidelity-first" "$work/fidelity-first.cpio.gz"
-cat "$work/first-matrix.gz" "$work/fidelity-extra.cpio.gz" "$work/fidelity-first.cpio.gz" > "$work/first-fidelity.gz"
+# Images: the matrix ones (matrix/mkmatrix.sh: the nvme driver, pvpanic-pci and these scripts in both kernels).
 
 # The disk: room for the dump at its start, the blocks the first kernel reads (PRECONFIG-E2E-IO) at 448 MiB.
 disk="$work/fidelity-$s.img"
@@ -40,25 +22,15 @@ rm -f "$disk"; truncate -s 480M "$disk"
 python3 -c "import sys; sys.stdout.buffer.write((b'PRECONFIG-E2E-IO ' * 241 + b'\n' * 7)[:4096] * 4096)" \
   | dd of="$disk" bs=1M seek=448 conv=notrunc status=none
 
-port=$(python3 -c "
-import socket, random
-for _ in range(100):
-    p = random.randrange(30000, 60000, 2)
-    try:
-        a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(('127.0.0.1', p))
-        b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(('127.0.0.1', p + 1))
-        a.close(); b.close(); print(p); break
-    except OSError:
-        pass")
 limit=900
 sock="$work/$s.qmp"; saved="$work/$s.mem"; qjson="$work/$s.qmp.json"
 rm -f "$sock" "$saved" "$qjson"
-python3 "$e2e/sender.py" "$port" --rate 3 --seconds "$limit" --count $((limit * 3)) 2>/dev/null & sender=$!
+python3 "$e2e/sender.py" "$port" --rate 1 --seconds "$limit" --count "$limit" 2>/dev/null & sender=$!
 python3 "$here/qmp.py" "$sock" $((mem << 20)) "$saved" "$qjson" & client=$!
 t0=$(date +%s)
 timeout "$limit" qemu-system-x86_64 -accel tcg -machine q35 -m $mem -smp 2 \
   -display none -monitor none -serial "file:$log" -no-reboot -qmp "unix:$sock,server=on,wait=off" \
-  -kernel "$work/vmlinuz" -initrd "$work/first-fidelity.gz" \
+  -kernel "$work/vmlinuz" -initrd "$work/first-matrix.gz" \
   -append "console=ttyS0 panic=1 crashkernel=160M crash_kexec_post_notifiers e2e.mode=$s" \
   -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=05.0 \
   -netdev socket,id=n2,udp=127.0.0.1:$((port + 1)),localaddr=127.0.0.1:$port -device e1000e,netdev=n2,bus=rp1 \

@@ -20,6 +20,10 @@ rm -rf "$extra"; mkdir -p "$extra/e2e/matrix/load" "$extra/usr/lib/modules/matri
 cp "$here/devices.txt" "$here/lib.sh" "$here/first.sh" "$here/capture.sh" "$here/lsi-first.sh" "$here/lsi-capture.sh" "$extra/e2e/matrix/"
 cp "$here"/*.policy "$extra/e2e/matrix/"
 cp "$work/cfgprobe" "$extra/usr/bin/cfgprobe"
+# The fidelity scenarios (tests/e2e/fidelity) boot these images too: their scripts and the pvpanic-pci driver.
+mkdir -p "$extra/e2e/fidelity" "$extra/usr/lib/modules/fidelity"
+cp "$here/../fidelity/first.sh" "$here/../fidelity/capture.sh" "$extra/e2e/fidelity/"
+cp "$kmod/drivers/misc/pvpanic/pvpanic.ko" "$kmod/drivers/misc/pvpanic/pvpanic-pci.ko" "$extra/usr/lib/modules/fidelity/"
 
 # For each driver module: itself and its dependencies, dependencies first; the .ko files under one flat folder.
 /usr/bin/python3 - "$kmod" "$here/devices.txt" "$extra" <<'PY'
