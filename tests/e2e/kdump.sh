@@ -23,9 +23,10 @@
 #   dracut      the kdump initramfs built by the real dracut 059 as kdump-utils' mkdumprd builds it (tests/e2e/dracut):
 #               preinit in dracut's pre-udev hook before udevd and any module, restored, dump and report on the disk
 #   rpm         (no QEMU) ./build.sh --rpm's package: rpmlint clean, installed with rpm --root: files, key, scriptlets
-#   fidelity-none, fidelity  (by name only, not in the default list yet) the dump against guest memory QEMU saved at
-#               the crash (pvpanic, QMP), page by page
-#               (fidelity/run.sh): without and with preconfig; prints E2E-FIDELITY figures
+#   fidelity-none, fidelity  dump fidelity from the moment of the crash (fidelity/run.sh): pvpanic reports the crash,
+#               QMP pauses the crashing guest and saves its memory, the capture kernel writes the dump to a disk, and
+#               the dump is compared with the saved memory page by page; without and with preconfig; prints
+#               E2E-FIDELITY figures; with preconfig no frame sent after the boot hook was done may be in the dump
 #   packaging   (no QEMU) packaging/install.sh into a temp root for both initramfs flavours; unit files verified
 #   distro      the .deb on a real Debian 12 (systemd, kdump-tools' own dump flow): tests/e2e/distro/run.sh
 #   distro-faults  the same Debian with preconfig broken three ways, then purged: kdump-tools still loads and dumps
@@ -42,7 +43,7 @@ repo=$(cd "$here/../.." && pwd)
 work="$here/work"
 all=(packaging rpm full corrupt normal devmem dma-none dma-preinit dma-reset distro dma-none-iommu dma-preinit-iommu
      dma-none-scalable-iommu dma-preinit-scalable-iommu dma-none-virtio-iommu dma-preinit-virtio-iommu dracut
-     matrix matrix-iommu scsi-irq-none scsi-irq-intx-down)
+     matrix matrix-iommu scsi-irq-none scsi-irq-intx-down fidelity-none fidelity)
 # By name only: dma-{none,preinit}-amd-iommu (QEMU 7.2 cannot run a NIC behind its AMD-Vi: docs/e2e-matrix.md);
 # distro-faults (about 40 minutes under TCG: four crashes and a purge on the real Debian); the arm64 scenarios
 # (arm64-full passes; arm64-dma-none, arm64-dma-preinit and arm64-smmu do not yet: README).

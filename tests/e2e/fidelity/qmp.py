@@ -58,6 +58,7 @@ try:
         result["stop_after_event_ms"] = round((time.monotonic() - t_event) * 1000, 1)
         result["stop"] = "ok" if "return" in reply else reply.get("error")
         # QEMU's own event time to our stop reply: the window the guest ran after reporting the crash.
+        result["event_time"] = ts.get("seconds", 0) + ts.get("microseconds", 0) / 1e6   # QEMU's, the host's clock
         result["stop_after_qemu_event_ms"] = round((time.time() - ts.get("seconds", 0) - ts.get("microseconds", 0) / 1e6) * 1000, 1)
         reply, t_save = execute("pmemsave", val=0, size=size, filename=save)
         result["pmemsave"] = "ok" if "return" in reply else reply.get("error")

@@ -16,16 +16,28 @@ mem=512 log="$work/$s.log"
 fail() { echo "e2e: FAIL $s: $*"; exit 1; }
 # Images: the matrix ones (matrix/mkmatrix.sh: the nvme driver, pvpanic-pci and these scripts in both kernels).
 
-# The disk: room for the dump at its start, the blocks the first kernel reads (PRECONFIG-E2E-IO) at 448 MiB.
+# The disk: room for the dump at its start, the blocks the first kernel reads at 448 MiB: each 4 KiB block says
+# "PRECONFIG-E2E-IO" and its own number, so a read that completes after the crash changes the buffer it lands in.
 disk="$work/fidelity-$s.img"
 rm -f "$disk"; truncate -s 480M "$disk"
-python3 -c "import sys; sys.stdout.buffer.write((b'PRECONFIG-E2E-IO ' * 241 + b'\n' * 7)[:4096] * 4096)" \
+python3 -c "import sys; sys.stdout.buffer.write(b''.join((b'PRECONFIG-E2E-IO %08d ' % i * 160)[:4096] for i in range(8192)))" \
   | dd of="$disk" bs=1M seek=448 conv=notrunc status=none
 
 limit=900
 sock="$work/$s.qmp"; saved="$work/$s.mem"; qjson="$work/$s.qmp.json"
 rm -f "$sock" "$saved" "$qjson"
-python3 "$e2e/sender.py" "$port" --rate 1 --seconds "$limit" --count "$limit" 2>/dev/null & sender=$!
+frames="$work/$s.frames"; hooked="$work/$s.hook-time"; booted="$work/$s.capture-time"
+rm -f "$frames" "$hooked" "$booted" "$log"   # the watcher must not read the last run's log
+python3 "$e2e/sender.py" "$port" --rate 1 --seconds "$limit" --count "$limit" --log "$frames" 2>/dev/null & sender=$!
+# The host's clock when the capture kernel printed its banner (the second "Linux version" line) and when it printed
+# that the boot hook (preinit's quiesce) was done: check.py puts every frame of the dump on this timeline
+# (sender.py's log has each frame's send time). The serial file is polled every 0.2 s.
+( while [ ! -s "$hooked" ]; do
+    n=$(grep -ac 'Linux version' "$log" 2>/dev/null)
+    [ -s "$booted" ] || [ "${n:-0}" -lt 2 ] || date +%s.%N > "$booted"
+    grep -aq 'E2E:HOOK ' "$log" 2>/dev/null && date +%s.%N > "$hooked"
+    sleep 0.2
+  done ) & watcher=$!
 python3 "$here/qmp.py" "$sock" $((mem << 20)) "$saved" "$qjson" & client=$!
 t0=$(date +%s)
 timeout "$limit" qemu-system-x86_64 -accel tcg -machine q35 -m $mem -smp 2 \
@@ -38,9 +50,9 @@ timeout "$limit" qemu-system-x86_64 -accel tcg -machine q35 -m $mem -smp 2 \
   -device pvpanic-pci,addr=06.0 > "$work/$s.qemu.out" 2>&1 < /dev/null
 rc=$?
 wall=$(( $(date +%s) - t0 ))
-kill "$sender" 2>/dev/null; wait "$sender" 2>/dev/null
+kill "$sender" "$watcher" 2>/dev/null; wait "$sender" "$watcher" 2>/dev/null
 wait "$client" 2>/dev/null
 [ "$rc" -eq 0 ] || fail "QEMU exit $rc ($(tail -n 1 "$work/$s.qemu.out"))"
-python3 "$here/check.py" "$s" "$log" "$qjson" "$disk" "$saved" "$wall"; rc=$?
+python3 "$here/check.py" "$s" "$log" "$qjson" "$disk" "$saved" "$wall" "$frames" "$hooked" "$booted"; rc=$?
 [ "${PRECONFIG_E2E_KEEP:-0}" = 1 ] || rm -f "$disk" "$saved"
 exit $rc
