@@ -45,7 +45,7 @@ public static class LinuxAbi
     public const int F_OK = 0;
 
     /// <summary>include/uapi/asm-generic/poll.h (x86 and arm64 include it unchanged).</summary>
-    public const short POLLOUT = 4;
+    public const short POLLIN = 1, POLLOUT = 4;
 }
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Preconfig.ConfigSpace.Native;
 
 namespace Preconfig.ConfigSpace.Sysfs;
@@ -52,31 +51,75 @@ public sealed record ResetChild(string Program, IReadOnlyList<string> Arguments)
     /// <paramref name="bound"/>.</summary>
     public Outcome Write(string path, string text, TimeSpan bound)
     {
-        // Every standard stream its own pipe: an abandoned child must not hold ours (a caller reading preinit's output
-        // to its end would wait for the kernel's reset as well).
-        var psi = new ProcessStartInfo(Program)
+        // The child's stdout and stderr each its own pipe, its stdin /dev/null: an abandoned child must not hold ours
+        // (a caller reading preinit's output to its end would wait for the kernel's reset as well).
+        if (Libc.Pipe(out int outRead, out int outWrite, out int errno) < 0) return CannotStart(errno);
+        if (Libc.Pipe(out int errRead, out int errWrite, out errno) < 0)
         {
-            UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = true,
-        };
-        foreach (string a in Arguments) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add(path);
-        psi.ArgumentList.Add(text);
-        Process child;
-        try { child = Process.Start(psi) ?? throw new InvalidOperationException("no process"); }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            return new Outcome(false, $"cannot start {Program}: {e.Message}", null);
+            Libc.Close(outRead);
+            Libc.Close(outWrite);
+            return CannotStart(errno);
         }
-        // The bound is the kernel's: it starts when the child is about to write, not when the process was asked for.
-        var started = child.StandardOutput.ReadLineAsync();
-        int startMs = (int)StartBound.TotalMilliseconds;
-        if (!started.Wait(startMs)) return new Outcome(true, $"did not start within {startMs} ms: child {child.Id} abandoned", child.Id);
-        int ms = bound <= TimeSpan.Zero ? 0 : bound >= TimeSpan.FromMilliseconds(int.MaxValue) ? int.MaxValue : (int)Math.Ceiling(bound.TotalMilliseconds);
-        if (!child.WaitForExit(ms)) return new Outcome(true, $"no return within {ms} ms: child {child.Id} abandoned", child.Id);
-        string error = child.StandardError.ReadToEnd().Trim();
-        int code = child.ExitCode;
-        child.Dispose();
-        return new Outcome(false, code == 0 ? null : error.Length > 0 ? error : $"child exited {code}", null);
+        int pid;
+        try
+        {
+            var argv = new List<byte[]> { Libc.Terminated(Program) };
+            foreach (string a in Arguments) argv.Add(Libc.Terminated(a));
+            argv.Add(Libc.Terminated(path));
+            argv.Add(Libc.Terminated(text));
+            var env = new List<byte[]>();
+            foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables()) env.Add(Libc.Terminated($"{e.Key}={e.Value}"));
+            pid = Libc.Spawn(Libc.Terminated(Program), argv, env, outWrite, errWrite, out errno);
+        }
+        finally
+        {
+            Libc.Close(outWrite);
+            Libc.Close(errWrite);
+        }
+        try
+        {
+            if (pid < 0) return CannotStart(errno);
+            // The bound is the kernel's: it starts when the child is about to write, not when the process was asked for.
+            int startMs = (int)StartBound.TotalMilliseconds;
+            if (!Drain(outRead, startMs, untilLine: true)) return new Outcome(true, $"did not start within {startMs} ms: child {pid} abandoned", pid);
+            int ms = bound <= TimeSpan.Zero ? 0 : bound >= TimeSpan.FromMilliseconds(int.MaxValue) ? int.MaxValue : (int)Math.Ceiling(bound.TotalMilliseconds);
+            if (!Drain(outRead, ms, untilLine: false)) return new Outcome(true, $"no return within {ms} ms: child {pid} abandoned", pid);
+            // Its stdout is closed: the child is exiting, and its stderr holds all it will say.
+            var error = new MemoryStream();
+            Span<byte> chunk = stackalloc byte[512];
+            int n;
+            while ((n = Libc.Read(errRead, chunk, out errno)) > 0 || (n < 0 && errno == Errno.EINTR)) if (n > 0) error.Write(chunk[..n]);
+            string said = System.Text.Encoding.UTF8.GetString(error.ToArray()).Trim();
+            if (Libc.WaitChild(pid, 0, out int code, out errno) < 0) return new Outcome(false, $"waitpid {pid}: {Errno.Describe(errno)}", null);
+            return new Outcome(false, code == 0 ? null : said.Length > 0 ? said : $"child exited {code}", null);
+        }
+        finally
+        {
+            Libc.Close(outRead);
+            Libc.Close(errRead);
+        }
+    }
+
+    private Outcome CannotStart(int errno) => new(false, $"cannot start {Program}: {Errno.Describe(errno)}", null);
+
+    /// <summary>Reads <paramref name="fd"/> for up to <paramref name="ms"/>: until a whole line
+    /// (<paramref name="untilLine"/>) or until its end. False when the time ran out first. The end of the stream
+    /// ends both (a child that exits without its line has still returned).</summary>
+    private static bool Drain(int fd, int ms, bool untilLine)
+    {
+        long deadline = Environment.TickCount64 + ms;
+        Span<byte> chunk = stackalloc byte[64];
+        while (true)
+        {
+            long left = deadline - Environment.TickCount64;
+            if (left < 0) return false;
+            int ready = Libc.Poll(fd, LinuxAbi.POLLIN, (int)Math.Min(left, int.MaxValue));
+            if (ready == 0) return false;
+            if (ready < 0) continue;   // EINTR: the deadline still holds
+            int n = Libc.Read(fd, chunk, out int errno);
+            if (n == 0 || (n < 0 && errno != Errno.EINTR)) return true;
+            if (untilLine && n > 0 && chunk[..n].Contains((byte)'\n')) return true;
+        }
     }
 
     /// <summary>The child's side: one open and one write(2) of <paramref name="text"/>. 0, or 1 with the errno text

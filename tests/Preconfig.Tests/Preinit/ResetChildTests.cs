@@ -34,6 +34,23 @@ public sealed class ResetChildTests() : TempDirectoryTest("reset-child-")
     }
 
     [Fact]
+    public void A_program_that_cannot_start_or_a_child_that_fails_is_an_error_not_an_abandoned_child()
+    {
+        // posix_spawn reports the failed exec (ENOENT) itself; a child that exits 3 without a word, or is killed by
+        // SIGTERM (15), is reported with its status as sh(1) and waitpid(2) define them.
+        var missing = new ResetChild(Path.Combine(Dir, "no-such-program"), []).Write(Path.Combine(Dir, "reset"), "1", TimeSpan.FromSeconds(5));
+        Assert.False(missing.Abandoned);
+        Assert.Contains("cannot start", missing.Error);
+        Assert.Contains("ENOENT", missing.Error);
+        var exit3 = new ResetChild("/bin/sh", ["-c", "exit 3", "sh"]).Write(Path.Combine(Dir, "reset"), "1", TimeSpan.FromSeconds(5));
+        Assert.Equal(new ResetChild.Outcome(false, "child exited 3", null), exit3);
+        var killed = new ResetChild("/bin/sh", ["-c", "echo writing; echo gone >&2; kill -TERM $$", "sh"]).Write(Path.Combine(Dir, "reset"), "1", TimeSpan.FromSeconds(5));
+        Assert.Equal(new ResetChild.Outcome(false, "gone", null), killed);
+        var silentKill = new ResetChild("/bin/sh", ["-c", "echo writing; kill -TERM $$", "sh"]).Write(Path.Combine(Dir, "reset"), "1", TimeSpan.FromSeconds(5));
+        Assert.Equal(new ResetChild.Outcome(false, "child exited 143", null), silentKill);
+    }
+
+    [Fact]
     public void A_child_that_never_says_it_started_is_abandoned_at_the_start_bound()
     {
         // The write's bound counts from the child's "writing" line (process start under emulation took about 1 s);
