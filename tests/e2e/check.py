@@ -322,6 +322,12 @@ if name.startswith("arm64-") and cs is not None:
     figures["elfcorehdr"] = "dt" if cs.get("dt_elfcorehdr") == "yes" else "cmdline" if cs.get("cmdline_elfcorehdr") == "yes" else "none"
     need(cs.get("dt_elfcorehdr") == "yes" and cs.get("cmdline_elfcorehdr") == "no",
          f"arm64 capture kernel: linux,elfcorehdr in /chosen {cs.get('dt_elfcorehdr')}, elfcorehdr= on the command line {cs.get('cmdline_elfcorehdr')}")
+if name.startswith("arm64-"):
+    # kexec-tools 2.0.25 needs _text, which Debian's arm64 kallsyms lacks (guest/first-init, kallsyms_text): without
+    # it the ELF core header is broken and /proc/vmcore unreadable, so a derivation that failed fails the scenario.
+    kt = marks.get("KALLSYMS-TEXT")
+    figures["kallsyms_text"] = kt[0] if kt else "present"
+    need(not kt or kt[0] == "added", "_text for kexec-tools: " + " ".join(kt or []))
 done = "DONE" in marks
 if a.qemu_rc == 124:
     problems.append("QEMU timed out")
