@@ -10,7 +10,10 @@
 #   arm64-dma-preinit  [dma-preinit] the same with preinit: stable
 #   arm64-smmu         [dma-smmu]    -machine iommu=smmuv3 (Debian's kernel has ARM_SMMU_V3=y, DMA domains by
 #                                    default): what the capture kernel does with the crashed kernel's SMMU (from its
-#                                    log), /proc/vmcore before and after preinit in one capture boot
+#                                    log: it resets it), /proc/vmcore before and after preinit in one capture boot, and
+#                                    the DMA QEMU's SMMU refused (its own log)
+# All four pass (in kdump.sh's default run). kexec-tools 2.0.25 needs _text in /proc/kallsyms, which Debian's arm64
+# kernel lacks: guest/first-init (kallsyms_text) supplies it, or /proc/vmcore would be unreadable.
 # Usage: run.sh SCENARIO CACHE WORK. Prints "e2e: PASS|FAIL SCENARIO (...)"; exit 0 on pass.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
