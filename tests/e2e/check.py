@@ -15,6 +15,7 @@ ap.add_argument("log")
 ap.add_argument("--wall", default="?")
 ap.add_argument("--qemu-rc", type=int, default=0)
 ap.add_argument("--qemu-out", default=None)
+ap.add_argument("--qemu-log", default=None, help="QEMU's -D log (arm64-smmu: the SMMU's refused DMA)")
 ap.add_argument("--sizes", default=None, help="mkimages.sh's E2E-SIZE lines: the binary's size is a figure")
 a = ap.parse_args()
 
@@ -302,6 +303,27 @@ def check_smmu():
     figures["vmcore_lines_changed_before_preinit"] = v0.get("changed_lines")
     figures["frames_in_changes_before_preinit"] = v0.get("signature_lines")
     need("changed_lines" in v0, "no vmcore comparison before preinit (E2E:VMCORE0 missing)")
+    # QEMU's own account of the DMA its SMMUv3 refused (arm64/run.sh: -d guest_errors, smmuv3_translate_abort). The
+    # first kernel's DMA all translates, so every refusal is the crashed kernel's leftover DMA (or MSI write) meeting
+    # the capture kernel's reset SMMU. The control of this run: leftover DMA must show, either in the dump or as
+    # refusals; a stable dump with neither proves nothing.
+    try:
+        qlog = open(a.qemu_log, errors="replace").read() if a.qemu_log else ""
+    except OSError:
+        qlog = ""
+    faults = len(re.findall(r"translation failed for iova=", qlog))
+    aborts = len(re.findall(r"smmuv3_translate_abort", qlog))
+    kinds = sorted(set(re.findall(r"translation failed for iova=0x[0-9a-f]+ \((\w+)\)", qlog)))
+    figures["qemu_smmu_refused_dma"] = f"{faults}+{aborts}"
+    figures["qemu_smmu_fault_kinds"] = ",".join(kinds) or "-"
+    # The stream IDs QEMU could not find a stream table entry for (PCI requester ID: bus << 8 | devfn; the DMA NIC
+    # 01:00.0 is 0x100).
+    sids = {}
+    for sid in re.findall(r"invalid sid=(\d+)", qlog):
+        sids[int(sid)] = sids.get(int(sid), 0) + 1
+    figures["qemu_smmu_refused_sids"] = ",".join(f"{k:#x}:{v}" for k, v in sorted(sids.items())) or "-"
+    need("changed_lines" not in v0 or int(v0["changed_lines"]) > 0 or faults + aborts > 0,
+         "LEFTOVER DMA DID NOT SHOW: /proc/vmcore stable before preinit and QEMU's SMMU refused no DMA")
     _, rep = hook_ran_preinit()
     v = vmcore()
     aft = cfg.get("after", {}).get(DMANIC)
@@ -322,6 +344,12 @@ if name.startswith("arm64-") and cs is not None:
     figures["elfcorehdr"] = "dt" if cs.get("dt_elfcorehdr") == "yes" else "cmdline" if cs.get("cmdline_elfcorehdr") == "yes" else "none"
     need(cs.get("dt_elfcorehdr") == "yes" and cs.get("cmdline_elfcorehdr") == "no",
          f"arm64 capture kernel: linux,elfcorehdr in /chosen {cs.get('dt_elfcorehdr')}, elfcorehdr= on the command line {cs.get('cmdline_elfcorehdr')}")
+if name.startswith("arm64-"):
+    # kexec-tools 2.0.25 needs _text, which Debian's arm64 kallsyms lacks (guest/first-init, kallsyms_text): without
+    # it the ELF core header is broken and /proc/vmcore unreadable, so a derivation that failed fails the scenario.
+    kt = marks.get("KALLSYMS-TEXT")
+    figures["kallsyms_text"] = kt[0] if kt else "present"
+    need(not kt or kt[0] == "added", "_text for kexec-tools: " + " ".join(kt or []))
 done = "DONE" in marks
 if a.qemu_rc == 124:
     problems.append("QEMU timed out")

@@ -59,12 +59,9 @@ int main(int argc, char **argv)
     off_t size = st.st_size;
     unsigned char *buf = malloc(BUF + LINE);
     if (!buf) { printf("E2E:VMCORE error=memory\n"); return 2; }
-    if (size <= 0) {
-        /* The arm64 capture kernel's /proc/vmcore stats as 0 bytes here: its size is what reads return. */
-        ssize_t n;
-        for (size = 0; (n = pread(fd, buf, BUF, size)) > 0; size += n) {}
-    }
-    if (size <= 0) { printf("E2E:VMCORE error=size\n"); return 2; }
+    /* A size below 1 is a broken ELF core header (the arm64 one kexec-tools 2.0.25 built without _text had a
+     * segment of nearly 2^64 bytes: the size overflowed), never a dump to size by reading it (that read oopsed). */
+    if (size <= 0) { printf("E2E:VMCORE error=size size=%lld\n", (long long)size); return 2; }
     uint64_t lines = (uint64_t)size / LINE;
     uint32_t *h = malloc(lines * sizeof *h);
     if (!h) { printf("E2E:VMCORE error=memory lines=%llu\n", (unsigned long long)lines); return 2; }
