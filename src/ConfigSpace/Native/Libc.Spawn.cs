@@ -9,9 +9,6 @@ namespace Preconfig.ConfigSpace.Native;
 /// </summary>
 public static unsafe partial class Libc
 {
-    /// <summary>waitpid(2)'s WNOHANG.</summary>
-    public const int WNOHANG = 1;
-
     private static readonly byte[] DevNull = "/dev/null\0"u8.ToArray();
 
     /// <summary>pipe2(2) with O_CLOEXEC (only the copies a child is given as its standard streams survive its exec):
@@ -62,12 +59,12 @@ public static unsafe partial class Libc
         }
     }
 
-    /// <summary>waitpid(2) of one child, again on EINTR: its pid (0 with <see cref="WNOHANG"/> while it runs), or -1
-    /// with <paramref name="errno"/>. <paramref name="exitCode"/>: its exit status, or 128 + the signal that ended it.</summary>
-    public static int WaitChild(int pid, int options, out int exitCode, out int errno)
+    /// <summary>waitpid(2) of one child (blocking), again on EINTR: its pid, or -1 with <paramref name="errno"/>.
+    /// <paramref name="exitCode"/>: its exit status, or 128 + the signal that ended it.</summary>
+    public static int WaitChild(int pid, out int exitCode, out int errno)
     {
         int status = 0, rc;
-        while ((rc = Result(waitpid(pid, &status, options), out errno)) < 0 && errno == Errno.EINTR) { }
+        while ((rc = Result(waitpid(pid, &status, 0), out errno)) < 0 && errno == Errno.EINTR) { }
         exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
         return rc;
     }

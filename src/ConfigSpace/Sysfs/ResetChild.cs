@@ -90,7 +90,7 @@ public sealed record ResetChild(string Program, IReadOnlyList<string> Arguments)
             int n;
             while ((n = Libc.Read(errRead, chunk, out errno)) > 0 || (n < 0 && errno == Errno.EINTR)) if (n > 0) error.Write(chunk[..n]);
             string said = System.Text.Encoding.UTF8.GetString(error.ToArray()).Trim();
-            if (Libc.WaitChild(pid, 0, out int code, out errno) < 0) return new Outcome(false, $"waitpid {pid}: {Errno.Describe(errno)}", null);
+            if (Libc.WaitChild(pid, out int code, out errno) < 0) return new Outcome(false, $"waitpid {pid}: {Errno.Describe(errno)}", null);
             return new Outcome(false, code == 0 ? null : said.Length > 0 ? said : $"child exited {code}", null);
         }
         finally

@@ -23,6 +23,14 @@ for line in open(log, "rb").read().decode("latin-1").split("\n"):
         marks.setdefault(key, dict(x.split("=", 1) for x in w[1:] if "=" in x))
 
 
+def host_time(path):
+    """A time run.sh's watcher wrote (the host's clock), or None."""
+    try:
+        return float(open(path).read())
+    except (OSError, ValueError):
+        return None
+
+
 def need(cond, msg):
     if not cond:
         problems.append(msg)
@@ -67,11 +75,6 @@ if "pages_changed" in sums:
     for line in open(frames_log) if os.path.exists(frames_log) else []:
         n, when = line.split()
         sent[int(n)] = float(when)
-    def host_time(path):
-        try:
-            return float(open(path).read())
-        except (OSError, ValueError):
-            return None
     t_hook, t_capture = host_time(hook_time), host_time(capture_time)
     t_crash = q.get("event_time")
     need(t_hook is not None and t_crash, "no timeline: the hook's or the crash's host time is missing")
